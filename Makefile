@@ -1,0 +1,51 @@
+# One command per job. `make setup` is idempotent: it reinstalls only when pyproject.toml changes.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EVAL := ../shared/eval
+export HF_HUB_OFFLINE := 1
+
+.PHONY: setup test unit integration lint format bench demo clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch is pinned to the CPU build in the `local` extra; nothing else may pull another.
+	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
+	touch $(STAMP)
+
+test: setup
+	$(BIN)/pytest -q
+
+unit: setup
+	$(BIN)/pytest -q tests/unit
+
+integration: setup
+	$(BIN)/pytest -q tests/integration
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python -m bench.retrieval
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.search
+
+demo: setup
+	rm -rf .ragtime/demo-index
+	$(BIN)/ragtime --index .ragtime/demo-index ingest $(EVAL)/pdfs
+	$(BIN)/ragtime --index .ragtime/demo-index ask "How much does a landing page cost?"
+	$(BIN)/ragtime --index .ragtime/demo-index ask "What happens when three of the five face-up cards are Locomotives?"
+	$(BIN)/ragtime --index .ragtime/demo-index ask "What is the capital of France?"
+
+clean:
+	rm -rf $(VENV) .ragtime .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,104 @@
+"""The offline generator: answers with the retrieved sentences that answer the question.
+
+It never writes a word that is not in a cited passage. When the best passage
+is not similar enough to the question (``min_score``, a cosine similarity
+calibrated on the eval set), it says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ragtime.domain import Answer, Citation, Hit
+from ragtime.generation import NOT_FOUND, Generator, Turn
+from ragtime.vectorstore.keywords import keywords
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$•●(\"'])")
+_NUMBER = re.compile(r"[$€£%]|\d")
+_QUANTITY_QUESTION = re.compile(r"\b(how (much|many|long|old)|price|cost|when|what time)\b", re.I)
+MAX_SENTENCES = 3
+MAX_SOURCES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    score: float
+    hit_rank: int
+    text: str
+
+
+class ExtractiveGenerator(Generator):
+    name = "extractive"
+
+    def __init__(self, min_score: float = 0.3) -> None:
+        self.min_score = min_score
+
+    def generate(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
+        if not hits or max(h.vector_score for h in hits) < self.min_score:
+            return Answer(text=NOT_FOUND, citations=(), found=False, generator=self.name)
+        chosen = _best_sentences(question, hits[:MAX_SOURCES])
+        numbers: dict[int, int] = {}
+        lines = []
+        for candidate in chosen:
+            number = numbers.setdefault(candidate.hit_rank, len(numbers) + 1)
+            lines.append(f"{candidate.text} [{number}]")
+        citations = tuple(
+            _citation(number, hits[rank])
+            for rank, number in sorted(numbers.items(), key=_by_number)
+        )
+        return Answer(text="\n".join(lines), citations=citations, found=True, generator=self.name)
+
+
+def _by_number(item: tuple[int, int]) -> int:
+    return item[1]
+
+
+def _citation(number: int, hit: Hit) -> Citation:
+    chunk = hit.chunk
+    return Citation(
+        number, chunk.document_id, hit.title, chunk.page_start, chunk.page_end, hit.link
+    )
+
+
+def _best_sentences(question: str, hits: Sequence[Hit]) -> list[_Candidate]:
+    wanted = {_stem(w) for w in keywords(question)}
+    wants_number = bool(_QUANTITY_QUESTION.search(question))
+    candidates = [
+        _Candidate(
+            _sentence_score(sentence, wanted, wants_number) * (1.0 - 0.15 * rank), rank, sentence
+        )
+        for rank, hit in enumerate(hits)
+        for sentence in _sentences(hit.chunk.text)
+    ]
+    if not candidates:
+        return []
+    candidates.sort(key=lambda c: (-c.score, c.hit_rank))
+    best = candidates[0]
+    if best.score <= 0:
+        # No sentence shares a word with the question: quote the best passage's opening.
+        return [_Candidate(0.0, 0, _sentences(hits[0].chunk.text)[0])]
+    return [c for c in candidates[:MAX_SENTENCES] if c.score >= 0.6 * best.score]
+
+
+def _sentence_score(sentence: str, wanted: set[str], wants_number: bool) -> float:
+    words = {_stem(w) for w in keywords(sentence)}
+    overlap = len(wanted & words)
+    if overlap == 0:
+        return 0.0
+    bonus = 0.5 if wants_number and _NUMBER.search(sentence) else 0.0
+    # Prefer sentences that are about the question over long ones that mention everything.
+    return overlap + bonus - 0.01 * max(0, len(words) - 25)
+
+
+def _sentences(text: str) -> list[str]:
+    flat = " ".join(text.split())
+    return [s.strip() for s in _SENTENCE_END.split(flat) if len(s.strip()) > 2] or [flat]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "es", "s", "ed"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word

@@ -1,0 +1,102 @@
+"""The use cases: ingest a document, answer a question. Ports in, values out.
+
+No Slack and no Celery here: the bot, the worker and the ``ragtime`` command
+all call these functions with the services ``bootstrap.build_services`` made.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from ragtime.bootstrap import Services
+from ragtime.chunking import chunk_pages
+from ragtime.domain import Answer, Chunk, DocumentInfo, DocumentScope, Hit, Page, Scope, Timings
+from ragtime.generation import Turn
+from ragtime.pdf import extract_pages
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    document_id: str
+    pages: int
+    chunks: int
+    seconds: float
+
+
+def ingest_document(
+    services: Services,
+    *,
+    document: DocumentInfo,
+    scope: DocumentScope,
+    data: bytes,
+    pages: Sequence[Page] | None = None,
+) -> IngestResult:
+    """Parse (unless ``pages`` were parsed already), chunk, embed and index one PDF.
+
+    Replaces whatever the index held for ``document``: re-ingesting never
+    duplicates chunks. Raises ``PdfError`` with a one-sentence reason for bad files.
+    """
+    started = time.perf_counter()
+    if pages is None:
+        pages = extract_pages(data, services.pdf_limits)
+    chunks = chunk_document(services, document.document_id, pages)
+    vectors = services.embedder.embed_documents([c.text for c in chunks])
+    services.store.replace_document(document, scope, chunks, vectors)
+    return IngestResult(
+        document.document_id, len(pages), len(chunks), time.perf_counter() - started
+    )
+
+
+def chunk_document(services: Services, document_id: str, pages: Sequence[Page]) -> list[Chunk]:
+    settings = services.settings
+    return chunk_pages(
+        document_id,
+        pages,
+        max_tokens=settings.chunk_tokens,
+        overlap_tokens=settings.chunk_overlap,
+    )
+
+
+def search(
+    services: Services, *, question: str, scope: Scope | None, k: int | None = None
+) -> tuple[list[Hit], Timings]:
+    """The best chunks for ``question`` visible in ``scope`` (None: the whole index)."""
+    started = time.perf_counter()
+    vector = services.embedder.embed_query(question)
+    embedded = time.perf_counter()
+    hits = services.store.search(
+        text=question,
+        vector=vector,
+        scope=scope,
+        k=k or services.settings.search_k,
+        alpha=services.settings.hybrid_alpha,
+    )
+    searched = time.perf_counter()
+    return hits, Timings(embed_ms=_ms(embedded - started), search_ms=_ms(searched - embedded))
+
+
+def answer_question(
+    services: Services,
+    *,
+    question: str,
+    scope: Scope | None,
+    history: Sequence[Turn] = (),
+) -> Answer:
+    """Retrieve within ``scope`` and answer from what was found, with citations and timings.
+
+    A follow-up in a thread is searched together with the thread's earlier
+    questions, so "and how long does it take?" still finds the right document.
+    """
+    query = " ".join([*(turn.question for turn in history[-2:]), question])
+    hits, timings = search(services, question=query, scope=scope)
+    started = time.perf_counter()
+    answer = services.generator.generate(question, hits, history)
+    generate_ms = _ms(time.perf_counter() - started)
+    timings = replace(timings, generate_ms=generate_ms)
+    return replace(answer, timings=timings, hits=tuple(hits))
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 2)

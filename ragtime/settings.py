@@ -1,0 +1,137 @@
+"""Configuration: the only module that reads the environment.
+
+Settings are read once, on the first call to ``get_settings()``, never at import.
+Most names carry the ``RAGTIME_`` prefix; the few that every Slack or AWS
+deployment already knows (``SLACK_BOT_TOKEN``, ``REDIS_URL``, ...) are read
+under their usual names too.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PREFIX = "RAGTIME_"
+
+
+class SettingsError(Exception):
+    """A setting is unknown, malformed or contradicts another; the message names it."""
+
+
+def _alias(name: str, default: Any = None) -> Any:
+    return Field(default=default, validation_alias=AliasChoices(f"{PREFIX}{name}", name))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, env_file=None, extra="forbid", frozen=True, populate_by_name=True
+    )
+
+    # Where the laptop size keeps everything.
+    data_dir: Path = Path(".ragtime")
+    index_dir: Path | None = None
+    database_url: str | None = _alias("DATABASE_URL")
+
+    # Adapters: bootstrap.build_services picks them from these.
+    embedder: Literal["local", "hashing", "bedrock"] = "local"
+    embedding_precision: Literal["auto", "fp32", "bf16"] = "auto"
+    embedding_batch_size: int = Field(default=32, ge=1, le=1024)
+    vector_store: Literal["embedded", "weaviate"] = "embedded"
+    generator: Literal["extractive", "bedrock"] = "extractive"
+    blob_store: Literal["local", "s3"] = "local"
+
+    # PDF limits: originals are never trusted.
+    pdf_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    pdf_max_pages: int = Field(default=1000, ge=1)
+    pdf_timeout_seconds: float = Field(default=120.0, gt=0)
+    pdf_memory_mb: int = Field(default=1024, ge=64)
+
+    # Chunking and retrieval (chosen by measurement on the eval set; see README).
+    chunk_tokens: int = Field(default=160, ge=16, le=512)
+    chunk_overlap: int = Field(default=48, ge=0)
+    search_k: int = Field(default=5, ge=1, le=100)
+    hybrid_alpha: float = Field(default=0.4, ge=0.0, le=1.0)
+    # None: the embedder's own calibrated floor (Embedder.relevance_floor).
+    answer_min_score: float | None = Field(default=None, ge=-1.0, le=1.0)
+
+    # Servers and credentials (team-server and serverless sizes).
+    redis_url: str | None = _alias("REDIS_URL")
+    weaviate_url: str | None = None
+    weaviate_api_key: SecretStr | None = None
+    aws_region: str | None = _alias("AWS_REGION")
+    s3_bucket: str | None = None
+    bedrock_embedding_model: str = "amazon.titan-embed-text-v2:0"
+    bedrock_generation_model: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
+    slack_bot_token: SecretStr | None = _alias("SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = _alias("SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = _alias("SLACK_APP_TOKEN")
+    admin_user_ids: str = _alias("ADMIN_USER_IDS", "")
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return self.index_dir or self.data_dir / "index"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'ragtime.db'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "originals"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        needs = [
+            (self.chunk_overlap >= self.chunk_tokens, "RAGTIME_CHUNK_OVERLAP must be smaller than RAGTIME_CHUNK_TOKENS"),
+            (self.vector_store == "weaviate" and not self.weaviate_url, "RAGTIME_VECTOR_STORE=weaviate needs RAGTIME_WEAVIATE_URL"),
+            (self.blob_store == "s3" and not self.s3_bucket, "RAGTIME_BLOB_STORE=s3 needs RAGTIME_S3_BUCKET"),
+            ("bedrock" in (self.embedder, self.generator) and not self.aws_region, "a Bedrock embedder or generator needs AWS_REGION"),
+        ]  # fmt: skip
+        for broken, message in needs:
+            if broken:
+                raise ValueError(message)
+        return self
+
+
+def _unknown_names(environ: dict[str, str]) -> list[str]:
+    known = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields}
+    unknown = [key for key in environ if key.startswith(PREFIX) and key not in known]
+    messages = []
+    for key in sorted(unknown):
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        messages.append(f"Unknown setting {key}{hint or '.'}")
+    return messages
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the process environment, then ``overrides`` (tests, CLI flags)."""
+    unknown = _unknown_names(dict(os.environ))
+    if unknown:
+        raise SettingsError(unknown[0])
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_one_sentence(exc)) from None
+
+
+def _one_sentence(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not where:
+        return f"Invalid configuration: {message}."
+    # Never echo the value: it may be a secret.
+    return f"Invalid setting {PREFIX}{where.upper()}: {message}."
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    return load_settings()

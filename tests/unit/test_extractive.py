@@ -1,0 +1,47 @@
+from ragtime.domain import Chunk, Hit
+from ragtime.generation import NOT_FOUND
+from ragtime.generation.extractive import ExtractiveGenerator
+
+
+def _hit(text: str, title: str = "guide.pdf", vector_score: float = 0.6, page: int = 2) -> Hit:
+    return Hit(Chunk("d-" + title, 0, text, page, page), title, 1.0, vector_score, 3.0)
+
+
+def test_answers_with_the_sentence_that_answers_and_cites_it() -> None:
+    hits = [
+        _hit(
+            "Our Services. Landing Page for Small Businesses ($4,820). "
+            "The design is mobile-friendly and optimized for SEO."
+        ),
+        _hit("Monopoly is a game for 2 to 8 players.", title="monopoly.pdf", page=1),
+    ]
+    answer = ExtractiveGenerator().generate("How much does a landing page cost?", hits)
+
+    assert answer.found
+    assert "$4,820" in answer.text
+    assert answer.text.splitlines()[0].endswith("[1]")
+    assert answer.citations[0].title == "guide.pdf"
+    assert answer.citations[0].pages == "p. 2"
+
+
+def test_says_so_instead_of_guessing_when_nothing_relevant_was_found() -> None:
+    answer = ExtractiveGenerator(min_score=0.3).generate(
+        "What is the capital of France?", [_hit("Rent is due monthly.", vector_score=0.05)]
+    )
+    assert not answer.found
+    assert answer.text == NOT_FOUND
+    assert answer.citations == ()
+
+
+def test_no_hits_is_not_found() -> None:
+    assert not ExtractiveGenerator().generate("anything?", []).found
+
+
+def test_citation_numbers_follow_the_order_they_are_used() -> None:
+    hits = [
+        _hit("Trains cost one card per space.", title="a.pdf"),
+        _hit("Train routes score points by length.", title="b.pdf"),
+    ]
+    answer = ExtractiveGenerator().generate("How do train routes score points?", hits)
+    assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert "[1]" in answer.text
