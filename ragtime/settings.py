@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".ragtime")
     index_dir: Path | None = None
     database_url: str | None = _alias("DATABASE_URL")
+    # How long question text is kept; `ragtime db purge` empties older text. None: forever.
+    question_retention_days: int | None = Field(default=None, ge=1)
 
     # Adapters: bootstrap.build_services picks them from these.
     embedder: Literal["local", "hashing", "bedrock"] = "local"
@@ -99,8 +101,14 @@ class Settings(BaseSettings):
         return self
 
 
+# Read by the test suite and CI, not by the application.
+NOT_SETTINGS = frozenset(
+    {"RAGTIME_REQUIRE_SERVICES", "RAGTIME_TEST_POSTGRES_URL", "RAGTIME_TEST_REDIS_URL"}
+)
+
+
 def _unknown_names(environ: dict[str, str]) -> list[str]:
-    known = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields}
+    known = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields} | NOT_SETTINGS
     unknown = [key for key in environ if key.startswith(PREFIX) and key not in known]
     messages = []
     for key in sorted(unknown):

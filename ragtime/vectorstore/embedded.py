@@ -12,7 +12,6 @@ asker's scope tokens, which every chunk carries in a zero-weight column.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -26,8 +25,8 @@ import numpy.typing as npt
 from ragtime.domain import Chunk, DocumentInfo, DocumentScope, Hit, Scope
 from ragtime.vectorstore import VectorStore
 from ragtime.vectorstore.catalog import Catalog, DocumentRow
+from ragtime.vectorstore.fts import keyword_leg, scope_tokens
 from ragtime.vectorstore.fusion import Fused, relative_score_fusion
-from ragtime.vectorstore.keywords import match_expression
 from ragtime.vectorstore.mirror import VectorMirror
 
 SCHEMA = """
@@ -49,22 +48,6 @@ CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_k
 
 class IndexMismatchError(Exception):
     """The index on disk was built by a different embedder than the one configured."""
-
-
-def scope_tokens(scope: DocumentScope) -> str:
-    tokens = [_token("c", scope.team_id, c) for c in sorted(scope.conversations)]
-    if scope.workspace_wide:
-        tokens.append(_token("w", scope.team_id))
-    return " ".join(tokens)
-
-
-def _asker_tokens(scope: Scope) -> list[str]:
-    return [_token("c", scope.team_id, scope.conversation), _token("w", scope.team_id)]
-
-
-def _token(*parts: str) -> str:
-    # Hashed so that any id survives FTS5 tokenisation as one alphanumeric word.
-    return "s" + hashlib.blake2b("\x1f".join(parts).encode(), digest_size=10).hexdigest()
 
 
 class EmbeddedStore(VectorStore):
@@ -169,8 +152,10 @@ class EmbeddedStore(VectorStore):
                 query = np.asarray(vector, dtype=np.float32)
                 rowids, scores = self._mirror.top(query, docs, limit)
                 vector_leg = dict(zip(rowids.tolist(), scores.tolist(), strict=True))
-            keyword_leg = _keyword_leg(conn, text, scope, limit) if alpha < 1.0 else {}
-            fused = relative_score_fusion(vector_leg, keyword_leg, alpha)[:k]
+            keyword_scores = (
+                keyword_leg(conn, text, scope, limit, self._mirror.live_rows) if alpha < 1.0 else {}
+            )
+            fused = relative_score_fusion(vector_leg, keyword_scores, alpha)[:k]
             return self._hits(conn, fused)
 
     def count(self) -> int:
@@ -192,6 +177,8 @@ class EmbeddedStore(VectorStore):
 
     def _refresh(self, conn: sqlite3.Connection) -> None:
         """Bring the in-memory mirror up to this transaction's snapshot."""
+        if self._seen_seq == 0:
+            self._mirror.reserve(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
         changed = conn.execute(
             "SELECT doc_key, max(seq) FROM changes WHERE seq > ? GROUP BY doc_key",
             (self._seen_seq,),
@@ -302,20 +289,3 @@ def _delete_chunks(conn: sqlite3.Connection, doc_key: int) -> int:
         (doc_key,),
     )
     return conn.execute("DELETE FROM chunks WHERE doc_key = ?", (doc_key,)).rowcount
-
-
-def _keyword_leg(
-    conn: sqlite3.Connection, text: str, scope: Scope | None, limit: int
-) -> dict[int, float]:
-    expression = match_expression(text)
-    if expression is None:
-        return {}
-    if scope is not None:
-        expression = f"scope : ({' OR '.join(_asker_tokens(scope))}) AND {expression}"
-    rows = conn.execute(
-        # bm25() is lower-is-better and the scope column weighs nothing.
-        "SELECT rowid, -bm25(chunks_fts, 1.0, 0.0) FROM chunks_fts WHERE chunks_fts MATCH ? "
-        "ORDER BY bm25(chunks_fts, 1.0, 0.0) LIMIT ?",
-        (expression, limit),
-    ).fetchall()
-    return {int(rowid): float(score) for rowid, score in rows}

@@ -59,36 +59,40 @@ class VectorMirror:
     ) -> tuple[npt.NDArray[np.int64], FloatArray]:
         """Rowids and cosine scores of the best ``limit`` live rows of ``docs`` (None: all)."""
         positions, scores = self._scores(query, docs)
+        best = np.arange(len(scores))
         if len(scores) > limit:
             best = np.argpartition(-scores, limit - 1)[:limit]
-            positions, scores = positions[best], scores[best]
-        order = np.argsort(-scores, kind="stable")
-        return self._rowids[positions[order]], scores[order]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        best = best[np.isfinite(scores[best])]
+        rows = best if positions is None else positions[best]
+        return self._rowids[rows], scores[best]
 
     def _scores(
         self, query: FloatArray, docs: Iterable[int] | None
-    ) -> tuple[npt.NDArray[np.int64], FloatArray]:
-        spans = (
-            [(0, self._size)]
-            if docs is None
-            else [self.ranges[d] for d in docs if d in self.ranges]
-        )
-        covered = sum(b - a for a, b in spans)
-        if docs is not None and covered * 3 < self._size:
+    ) -> tuple[npt.NDArray[np.int64] | None, FloatArray]:
+        """Scores of the rows in scope; positions None means "row i is position i"."""
+        if docs is None:
+            return None, self._masked(self._vectors[: self._size] @ query, self._alive)
+        spans = [self.ranges[d] for d in docs if d in self.ranges]
+        if not spans:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if sum(b - a for a, b in spans) * 3 < self._size:
             # Few rows in scope: score only their ranges (views, no copy of the matrix).
-            if not spans:
-                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             scores = np.concatenate([self._vectors[a:b] @ query for a, b in spans])
             return np.concatenate([np.arange(a, b) for a, b in spans]), scores
-        scores = self._vectors[: self._size] @ query
-        keep = self._alive[: self._size].copy()
-        if docs is not None:
-            lookup = np.zeros(int(self._doc[: self._size].max(initial=0)) + 1, dtype=bool)
-            wanted = [d for d in docs if d < len(lookup)]
-            lookup[wanted] = True
-            keep &= lookup[self._doc[: self._size]]
-        positions = np.flatnonzero(keep)
-        return positions, scores[positions]
+        lookup = np.zeros(int(self._doc[: self._size].max(initial=0)) + 1, dtype=bool)
+        lookup[[d for d in docs if d < len(lookup)]] = True
+        keep = lookup[self._doc[: self._size]]
+        return None, self._masked(self._vectors[: self._size] @ query, keep)
+
+    def _masked(self, scores: FloatArray, keep: npt.NDArray[np.bool_]) -> FloatArray:
+        if self._dead or not keep[: self._size].all():
+            scores[~keep[: self._size]] = -np.inf
+        return scores
+
+    def reserve(self, rows: int) -> None:
+        """Make room for ``rows`` rows at once (the first load knows how many)."""
+        self._reserve(rows)
 
     def _reserve(self, rows: int) -> None:
         if rows <= len(self._vectors):

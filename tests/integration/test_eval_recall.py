@@ -29,7 +29,9 @@ def test_recall_at_5_on_the_eval_set(capsys: pytest.CaptureFixture[str], tmp_pat
     capsys.readouterr()
 
     questions = EVAL_DIR / "questions.jsonl"
-    assert main(["--index", index, "search", "--queries", str(questions), "--k", "5", "--json"]) == 0
+    assert (
+        main(["--index", index, "search", "--queries", str(questions), "--k", "5", "--json"]) == 0
+    )
     results = tmp_path / "results.jsonl"
     results.write_text(capsys.readouterr().out)
 
