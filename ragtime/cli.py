@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtime.bootstrap import Services, build_services
+from ragtime.db.commands import add_db_commands, run_db_command
 from ragtime.domain import DocumentScope, Scope
 from ragtime.local_files import FileOutcome, find_pdfs, ingest_files
 from ragtime.pipeline import answer_question, search
@@ -43,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question")
     ask.add_argument("--conversation", help="answer as if asked in this conversation")
+
+    add_db_commands(commands)
     return parser
 
 
@@ -55,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"ragtime: {exc}", file=sys.stderr)
         return 2
+    if args.command == "db":
+        return run_db_command(settings, args)
     services = build_services(settings)
     try:
         handler = {"ingest": run_ingest, "search": run_search, "ask": run_ask}[args.command]
