@@ -75,6 +75,22 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = _alias("SLACK_APP_TOKEN")
     admin_user_ids: str = _alias("ADMIN_USER_IDS", "")
 
+    # The Slack edge. The API URL points at the local stand-in in the demo and the tests.
+    slack_api_url: str = "https://slack.com/api/"
+    # Files are downloaded with the bot token only from these hosts (comma-separated).
+    slack_file_hosts: str = "files.slack.com"
+    # "channel": answers are visible to everyone in the conversation; "private": only the asker.
+    answer_visibility: Literal["channel", "private"] = "channel"
+    rate_limit_user_per_hour: int = Field(default=30, ge=1)
+    rate_limit_workspace_per_hour: int = Field(default=500, ge=1)
+    bot_port: int = Field(default=3000, ge=1, le=65535)
+
+    # The queue. None: Redis when REDIS_URL is set, else a folder under the data directory.
+    broker_url: str | None = _alias("CELERY_BROKER_URL")
+    # Seconds an answer or ingest task may wait in the queue before it is dropped as stale.
+    answer_expiry_seconds: int = Field(default=120, ge=1)
+    ingest_expiry_seconds: int = Field(default=6 * 3600, ge=1)
+
     @property
     def resolved_index_dir(self) -> Path:
         return self.index_dir or self.data_dir / "index"
@@ -82,6 +98,26 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'ragtime.db'}"
+
+    @property
+    def admins(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in self.admin_user_ids.split(",") if u.strip())
+
+    @property
+    def file_hosts(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.slack_file_hosts.split(",") if h.strip())
+
+    @property
+    def resolved_broker_url(self) -> str:
+        if self.broker_url:
+            return self.broker_url
+        if self.redis_url:
+            return self.redis_url
+        return "filesystem://"
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.data_dir / "broker"
 
     @property
     def blob_dir(self) -> Path:

@@ -1,0 +1,1 @@
+"""The queue edge: the Celery app, thin tasks over ragtime.pipeline, Slack replies from the worker."""

@@ -1,0 +1,29 @@
+"""Task names and queues: the contract between the bot (which enqueues) and the worker.
+
+Kept free of imports so the bot can enqueue by name without loading the tasks.
+"""
+
+from __future__ import annotations
+
+ANSWER_QUEUE = "answer"
+INGEST_QUEUE = "ingest"
+MAINTENANCE_QUEUE = "maintenance"
+
+# kwargs: question_id
+ANSWER_QUESTION = "ragtime.answer_question"
+# kwargs: document_id
+INGEST_DOCUMENT = "ragtime.ingest_document"
+# kwargs: document_id  (file deleted or unshared in Slack, or `/ragtime forget`)
+FORGET_DOCUMENT = "ragtime.forget_document"
+# kwargs: document_id  (shared in another conversation, or published workspace-wide)
+SYNC_DOCUMENT_SCOPE = "ragtime.sync_document_scope"
+# kwargs: team_id, user_id, target ("all" or a document id), channel_id, message_ts
+REINDEX = "ragtime.reindex"
+
+QUEUE_OF = {
+    ANSWER_QUESTION: ANSWER_QUEUE,
+    INGEST_DOCUMENT: INGEST_QUEUE,
+    FORGET_DOCUMENT: MAINTENANCE_QUEUE,
+    SYNC_DOCUMENT_SCOPE: MAINTENANCE_QUEUE,
+    REINDEX: MAINTENANCE_QUEUE,
+}
