@@ -20,7 +20,7 @@ import numpy as np
 from bench.common import eval_pdfs, scratch_dir
 from ragtime.bootstrap import build_services
 from ragtime.domain import DocumentScope
-from ragtime.embedding.local import LocalMiniLM, model_dir
+from ragtime.embedding.local import LocalMiniLM, model_dir, prepare_torch_environment
 from ragtime.local_files import ingest_files
 from ragtime.pdf import extract_pages
 from ragtime.pipeline import chunk_document
@@ -49,6 +49,7 @@ def main() -> None:
         texts += [c.text for c in chunk_document(services, path.stem, parsed)]
     print(f"{len(paths)} PDFs, {pages} pages, {len(texts)} chunks")
 
+    prepare_torch_environment()  # what the worker does before it first imports torch
     from sentence_transformers import SentenceTransformer
 
     plain = SentenceTransformer(model_dir(), device="cpu")

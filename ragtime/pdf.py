@@ -1,24 +1,32 @@
-"""PDF bytes -> pages, parsed in a throwaway child process: the bytes come from strangers.
+"""PDF bytes -> pages, parsed in a child process: the bytes come from strangers.
 
 The child is a fresh interpreter started with ``subprocess``, not ``multiprocessing``:
 fork is unsafe once torch runs threads, and spawn/forkserver re-import the parent's
-``__main__`` (which may import torch). It imports only this module, ``ragtime.domain``
-and pypdf, under a memory and a CPU cap; the wall-time limit is enforced from here.
+``__main__`` (which may import torch). It runs ``ragtime.pdf_child`` (stdlib and pypdf
+only) under a memory cap and a per-file CPU cap; the wall-time limit is enforced from here.
+
+``extract_pages`` starts a child for each file. ``PdfReaderProcess`` keeps one alive for
+many files, which saves the ~150 ms an interpreter and pypdf take to start, with the same
+limits on each file; a child that runs out of time or memory is replaced.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import math
-import re
+import os
+import select
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import IO, Any
 
 from ragtime.domain import Page
 
@@ -47,7 +55,9 @@ _MESSAGES = {
     " was stopped; share a smaller or simpler version of the file.",
 }
 # The child must see the same packages as the parent even though -I drops PYTHONPATH.
-_CHILD_CODE = "import sys; sys.path[:0] = {paths!r}; import ragtime.pdf as m; m._child_main()"
+_CHILD_CODE = "import sys; sys.path[:0] = {paths!r}; import ragtime.pdf_child as m; m.main()"
+_LENGTH_BYTES = 8  # each frame on the pipes: 8-byte big-endian length, then the bytes
+_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,21 +79,237 @@ class PdfError(Exception):
 
 
 def extract_pages(data: bytes, limits: PdfLimits = PdfLimits()) -> list[Page]:
-    """Parse in a child process with a wall-time limit, a memory limit and a page cap.
+    """Parse in a fresh child process with a wall-time limit, a memory limit and a page cap.
 
     Returns the pages in order, numbered from 1; raises ``PdfError`` when the file
     can't be read.
     """
+    with PdfReaderProcess(recycle_after=1) as reader:
+        return reader.extract(data, limits)
+
+
+class PdfReaderProcess:
+    """One long-lived reader child for many PDFs, with every limit applied to each file.
+
+    ``extract`` checks, answers and fails exactly like ``extract_pages``. The child is
+    replaced after a timeout, a crash or running out of memory, after ``recycle_after``
+    files, and when ``memory_mb`` changes. One call at a time; ``close()`` ends the child.
+    """
+
+    def __init__(self, recycle_after: int = 50) -> None:
+        self._recycle_after = recycle_after
+        self._lock = threading.Lock()
+        self._child: _Child | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The current child's process id; None while there is none."""
+        child = self._child
+        return child.process.pid if child else None
+
+    def extract(self, data: bytes, limits: PdfLimits = PdfLimits()) -> list[Page]:
+        pdf = _pdf_body(data, limits)
+        with self._lock:
+            answer = self._exchange(pdf, limits)
+        texts = _texts(answer, limits)
+        if not any(texts):
+            raise _error("no_text", limits)
+        return [Page(number=number, text=text) for number, text in enumerate(texts, start=1)]
+
+    def close(self) -> None:
+        with self._lock:
+            self._retire()
+
+    def __enter__(self) -> PdfReaderProcess:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _exchange(self, pdf: memoryview, limits: PdfLimits) -> dict[str, Any]:
+        child = self._child_for(limits.memory_mb)
+        deadline = time.monotonic() + limits.timeout_seconds
+        try:
+            answer = child.ask(pdf, limits, deadline)
+        except TimeoutError:
+            self._child = None
+            child.kill()
+            raise _error("timeout", limits) from None
+        except BaseException:
+            self._child = None
+            child.kill()  # the pipes may hold half a message: never reuse them
+            raise
+        child.served += 1
+        if answer.get("last") or child.exited or child.served >= self._recycle_after:
+            self._retire()
+        return answer
+
+    def _child_for(self, memory_mb: int) -> _Child:
+        child = self._child
+        if child and (child.memory_mb != memory_mb or child.process.poll() is not None):
+            self._retire()  # memory_mb is fixed at start; a dead child can't take the file
+        if self._child is None:
+            self._child = _Child.start(memory_mb)
+        return self._child
+
+    def _retire(self) -> None:
+        child, self._child = self._child, None
+        if child:
+            child.stop()
+
+
+class _Child:
+    """A running reader process and the framed protocol spoken over its pipes."""
+
+    def __init__(self, process: subprocess.Popen[bytes], memory_mb: int, stderr: IO[bytes]) -> None:
+        self.process, self.memory_mb, self.stderr = process, memory_mb, stderr
+        self.served = 0
+        self.exited = False  # it died answering; its cause of death is the answer
+
+    @classmethod
+    def start(cls, memory_mb: int) -> _Child:
+        paths = [str(Path(__file__).resolve().parents[1]), *filter(None, sys.path)]
+        code = _CHILD_CODE.format(paths=paths)
+        command = [sys.executable, "-I", "-W", "ignore", "-c", code, str(memory_mb)]
+        # A file, not a pipe, for stderr: nobody has to drain it while the child works.
+        stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop() and kill()
+        try:  # env={} keeps secrets out of its reach.
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env={},
+                cwd="/",
+            )
+        except BaseException:
+            stderr.close()
+            raise
+        assert process.stdin is not None
+        os.set_blocking(process.stdin.fileno(), False)
+        return cls(process, memory_mb, stderr)
+
+    def ask(self, pdf: memoryview, limits: PdfLimits, deadline: float) -> dict[str, Any]:
+        """Send one request and wait for its answer until ``deadline``."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        cpu_seconds = math.ceil(limits.timeout_seconds) + 1  # only a backstop to the wall time
+        header = json.dumps({"max_pages": limits.max_pages, "cpu_seconds": cpu_seconds})
+        if self.served:  # keep only this request's complaints (a fresh child's are all new)
+            self.stderr.seek(0)
+            self.stderr.truncate()
+        requests, answers = self.process.stdin.fileno(), self.process.stdout.fileno()
+        try:
+            _send(requests, [_frame(header.encode()), _frame(pdf)], deadline)
+            length = int.from_bytes(_receive(answers, _LENGTH_BYTES, deadline), "big")
+            answer: dict[str, Any] = json.loads(_receive(answers, length, deadline))
+        except (BrokenPipeError, EOFError):
+            self.exited = True
+            return self._death_answer(deadline)
+        return answer
+
+    def _death_answer(self, deadline: float) -> dict[str, Any]:
+        try:  # it closed its end of the pipe, so it is on its way out
+            returncode = self.process.wait(max(deadline - time.monotonic(), 0.5))
+        except subprocess.TimeoutExpired:
+            raise TimeoutError from None
+        self.stderr.seek(0, os.SEEK_END)
+        self.stderr.seek(max(self.stderr.tell() - 2000, 0))
+        cause = _cause_of_death(returncode, self.stderr.read())
+        return {"error": cause, "detail": f"reader process exited {returncode}"}
+
+    def stop(self) -> None:
+        """Let the child finish: it exits when its stdin closes."""
+        try:
+            _close_pipes(self.process)
+            self.process.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        finally:
+            self.stderr.close()
+
+    def kill(self) -> None:
+        self.process.kill()  # SIGKILL, and reaped: nothing left behind
+        self.process.wait()
+        _close_pipes(self.process)
+        self.stderr.close()
+
+
+def _close_pipes(process: subprocess.Popen[bytes]) -> None:
+    for pipe in (process.stdin, process.stdout):
+        if pipe:
+            pipe.close()  # stdin's buffer is empty: everything went through os.write
+
+
+def _frame(body: bytes | memoryview) -> list[bytes | memoryview]:
+    return [len(body).to_bytes(_LENGTH_BYTES, "big"), body]
+
+
+def _send(fd: int, frames: list[list[bytes | memoryview]], deadline: float) -> None:
+    for chunk in (chunk for frame in frames for chunk in frame):
+        view = memoryview(chunk).cast("B")
+        while view:
+            _wait(fd, select.POLLOUT, deadline)
+            view = view[os.write(fd, view[:_CHUNK]) :]
+
+
+def _receive(fd: int, size: int, deadline: float) -> bytes:
+    received = bytearray()
+    while len(received) < size:
+        _wait(fd, select.POLLIN, deadline)
+        chunk = os.read(fd, min(size - len(received), _CHUNK))
+        if not chunk:
+            raise EOFError("the PDF reader process closed its output")
+        received += chunk
+    return bytes(received)
+
+
+def _wait(fd: int, event: int, deadline: float) -> None:
+    """Block until ``fd`` is ready (or hung up), or raise TimeoutError at ``deadline``."""
+    poller = select.poll()  # not select(): it fails on descriptors above 1023
+    poller.register(fd, event)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        if poller.poll(math.ceil(left * 1000)):
+            return
+
+
+def _pdf_body(data: bytes, limits: PdfLimits) -> memoryview:
+    """The checks made before any child sees the file; returns the PDF from its header on."""
     if len(data) > limits.max_bytes:
         raise _error("too_large", limits, size=_size(len(data)))
     start = data.find(_HEADER, 0, _JUNK_ALLOWED + len(_HEADER))
     if start < 0:
         raise _error("not_pdf", limits)
     # Offsets inside a PDF count from its header, so the junk goes; memoryview avoids a copy.
-    texts = _run_child(memoryview(data)[start:], limits)
-    if not any(texts):
-        raise _error("no_text", limits)
-    return [Page(number=number, text=text) for number, text in enumerate(texts, start=1)]
+    return memoryview(data)[start:]
+
+
+def _texts(answer: dict[str, Any], limits: PdfLimits) -> list[str]:
+    """A child's answer as page texts, or the PdfError it stands for."""
+    if "pages" in answer:
+        return [str(text) for text in answer["pages"]]
+    reason = str(answer["error"])
+    log.info("PDF not read: %s (%s)", reason, answer.get("detail", ""))
+    if reason not in _MESSAGES:
+        reason = "corrupt"
+    raise _error(reason, limits, pages=int(answer.get("pages_found", 0)))
+
+
+def _cause_of_death(returncode: int, stderr_tail: bytes) -> str:
+    if returncode == -signal.SIGXCPU:
+        return "timeout"  # RLIMIT_CPU, the backstop behind the wall-time limit
+    if returncode == -signal.SIGKILL:
+        return "out_of_memory"  # nobody but the kernel's OOM killer sends it mid-run
+    if returncode < 0:
+        return "corrupt"  # the parser crashed on this file
+    # A clean exit without an answer is our bug (bad install, bad path), not the user's file.
+    tail = stderr_tail.decode(errors="replace")
+    raise RuntimeError(f"PDF reader process exited {returncode} without an answer: {tail}")
 
 
 def _error(reason: str, limits: PdfLimits, **facts: object) -> PdfError:
@@ -102,140 +328,3 @@ def _size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
     return f"{n} bytes"
-
-
-def _run_child(pdf: memoryview, limits: PdfLimits) -> list[str]:
-    paths = [str(Path(__file__).resolve().parents[1]), *filter(None, sys.path)]
-    cpu_seconds = math.ceil(limits.timeout_seconds) + 1  # only a backstop to the wall time
-    args = [str(n) for n in (limits.max_pages, limits.memory_mb, cpu_seconds)]
-    command = [sys.executable, "-I", "-W", "ignore", "-c", _CHILD_CODE.format(paths=paths), *args]
-    try:
-        # run() SIGKILLs and reaps the child on timeout; env={} keeps secrets out of its reach.
-        done = subprocess.run(
-            command,
-            input=pdf,
-            capture_output=True,
-            env={},
-            cwd="/",
-            timeout=limits.timeout_seconds,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise _error("timeout", limits) from None
-    return _read_answer(done, limits)
-
-
-def _read_answer(done: subprocess.CompletedProcess[bytes], limits: PdfLimits) -> list[str]:
-    try:
-        answer = json.loads(done.stdout)
-    except ValueError:
-        answer = {"error": _cause_of_death(done)}
-    if "pages" in answer:
-        return [str(text) for text in answer["pages"]]
-    reason = str(answer["error"])
-    log.info("PDF not read: %s (%s)", reason, answer.get("detail", done.returncode))
-    if reason not in _MESSAGES:
-        reason = "corrupt"
-    raise _error(reason, limits, pages=int(answer.get("pages_found", 0)))
-
-
-def _cause_of_death(done: subprocess.CompletedProcess[bytes]) -> str:
-    if done.returncode == -signal.SIGXCPU:
-        return "timeout"  # RLIMIT_CPU, the backstop behind the wall-time limit
-    if done.returncode == -signal.SIGKILL:
-        return "out_of_memory"  # nobody but the kernel's OOM killer sends it mid-run
-    if done.returncode < 0:
-        return "corrupt"  # the parser crashed on this file
-    # A clean exit without an answer is our bug (bad install, bad path), not the user's file.
-    tail = done.stderr[-2000:].decode(errors="replace")
-    raise RuntimeError(f"PDF reader process exited {done.returncode} without an answer: {tail}")
-
-
-# ---- Everything below runs in the child. --------------------------------------------------
-
-
-class _RefusalError(Exception):
-    def __init__(self, reason: str, pages_found: int = 0) -> None:
-        super().__init__(reason)
-        self.reason, self.pages_found = reason, pages_found
-
-
-def _child_main() -> None:
-    """Child entry point: PDF bytes on stdin, one JSON answer on stdout."""
-    import pypdf  # before the memory cap: importing it costs ~15 MB the file shouldn't pay for
-
-    max_pages, memory_mb, cpu_seconds = map(int, sys.argv[1:4])
-    _cap("RLIMIT_AS", memory_mb * _MB, memory_mb * _MB)
-    # Soft < hard so the CPU cap ends in SIGXCPU, told apart from an OOM killer's SIGKILL.
-    _cap("RLIMIT_CPU", cpu_seconds, cpu_seconds + 1)
-    out, sys.stdout = sys.stdout.buffer, sys.stderr  # stray prints must not corrupt the answer
-    answer: dict[str, Any]
-    try:
-        answer = {"pages": _read(sys.stdin.buffer.read(), max_pages)}
-    except MemoryError:
-        answer = {"error": "out_of_memory"}
-    except _RefusalError as refusal:
-        answer = {"error": refusal.reason, "pages_found": refusal.pages_found}
-    except pypdf.errors.LimitReachedError as exc:
-        answer = {"error": "too_large:unpacked", "detail": str(exc)}
-    except (pypdf.errors.FileNotDecryptedError, pypdf.errors.DependencyError) as exc:
-        answer = {"error": "encrypted", "detail": repr(exc)}
-    except Exception as exc:  # whatever pypdf raises on a malformed file
-        answer = {"error": "corrupt", "detail": repr(exc)[:500]}
-    out.write(json.dumps(answer).encode())
-    out.flush()
-
-
-def _cap(name: str, soft: int, hard: int) -> None:
-    import resource
-
-    which = getattr(resource, name)
-    current_hard = resource.getrlimit(which)[1]
-    if current_hard != resource.RLIM_INFINITY:  # an unprivileged process can't raise it
-        soft, hard = min(soft, current_hard), min(hard, current_hard)
-    resource.setrlimit(which, (soft, hard))
-
-
-def _read(data: bytes, max_pages: int) -> list[str]:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    # Many PDFs are "encrypted" with an empty user password and open without asking.
-    if reader.is_encrypted and not reader.decrypt(""):
-        raise _RefusalError("encrypted")
-    count = len(reader.pages)
-    if count > max_pages:
-        raise _RefusalError("too_many_pages", count)
-    if count == 0:
-        raise _RefusalError("corrupt")
-    texts = [_page_text(page) for page in reader.pages]
-    failures = [text for text in texts if isinstance(text, Exception)]
-    if len(failures) == count:
-        raise failures[0]  # nothing readable: report why the first page failed
-    return [text if isinstance(text, str) else "" for text in texts]
-
-
-def _page_text(page: Any) -> str | Exception:
-    try:
-        return _normalise(page.extract_text())
-    except MemoryError:
-        raise
-    except Exception as exc:  # one broken page shouldn't cost the rest of the document
-        return exc.with_traceback(None)  # the traceback would pin the page's objects
-
-
-# Control characters, lone surrogates and U+FFFD (a glyph pypdf couldn't map) carry no text.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")
-_HYPHENATED = re.compile(r"([^\W\d_])[-\u00ad]\n(?=([^\W\d_]))")
-
-
-def _normalise(text: str) -> str:
-    """Light clean-up of extracted text; line breaks stay because chunking uses them."""
-    text = re.sub("\r\n?|[\x0b\x0c\u2028\u2029]", "\n", text)
-    text = _CONTROL.sub("", text)
-    text = re.sub(r"[^\S\n]+", " ", text)
-    text = re.sub(r" ?\n ?", "\n", text)
-    # "informa-\ntion" -> "information", but "Jean-\nPaul" keeps its hyphen.
-    text = _HYPHENATED.sub(lambda m: m[1] if m[2].islower() else m[0], text)
-    text = text.replace("\u00ad", "")
-    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -41,12 +41,36 @@ def ingest_document(
     started = time.perf_counter()
     if pages is None:
         pages = extract_pages(data, services.pdf_limits)
-    chunks = chunk_document(services, document.document_id, pages)
-    vectors = services.embedder.embed_documents([c.text for c in chunks])
-    services.store.replace_document(document, scope, chunks, vectors)
-    return IngestResult(
-        document.document_id, len(pages), len(chunks), time.perf_counter() - started
-    )
+    (result,) = index_parsed(services, [ParsedDocument(document, scope, pages)])
+    return replace(result, seconds=time.perf_counter() - started)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    document: DocumentInfo
+    scope: DocumentScope
+    pages: Sequence[Page]
+
+
+def index_parsed(services: Services, parsed: Sequence[ParsedDocument]) -> list[IngestResult]:
+    """Chunk, embed and store already-parsed documents, embedding their chunks together.
+
+    One embedding call over several small documents keeps the model's batches
+    full and length-sorted, as fast as it runs on one long list of texts.
+    """
+    started = time.perf_counter()
+    chunked = [chunk_document(services, p.document.document_id, p.pages) for p in parsed]
+    vectors = services.embedder.embed_documents([c.text for chunks in chunked for c in chunks])
+    results, offset = [], 0
+    for item, chunks in zip(parsed, chunked, strict=True):
+        mine = vectors[offset : offset + len(chunks)]
+        services.store.replace_document(item.document, item.scope, chunks, mine)
+        offset += len(chunks)
+        results.append(IngestResult(item.document.document_id, len(item.pages), len(chunks), 0.0))
+    elapsed = time.perf_counter() - started
+    total = max(1, offset)
+    # Each document is charged its share of the time spent on the group.
+    return [replace(r, seconds=elapsed * r.chunks / total) for r in results]
 
 
 def chunk_document(services: Services, document_id: str, pages: Sequence[Page]) -> list[Chunk]:
