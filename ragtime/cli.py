@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--conversation", help="answer as if asked in this conversation")
 
     add_db_commands(commands)
+    for plugin in entry_points(group="ragtime.commands"):
+        # The Slack edge and the worker add `bot`, `worker` and `demo` this way, so
+        # the core never imports them.
+        plugin.load()(commands)
     return parser
 
 
@@ -60,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "db":
         return run_db_command(settings, args)
+    if hasattr(args, "run"):
+        return int(args.run(settings, args))
     services = build_services(settings)
     try:
         handler = {"ingest": run_ingest, "search": run_search, "ask": run_ask}[args.command]

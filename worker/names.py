@@ -27,3 +27,13 @@ QUEUE_OF = {
     SYNC_DOCUMENT_SCOPE: MAINTENANCE_QUEUE,
     REINDEX: MAINTENANCE_QUEUE,
 }
+
+# The bot takes this lock (ragtime.db.locks.acquire_lock, holder=the admin's user id) when
+# it accepts `/ragtime reindex`; the REINDEX task releases it when done. The time to live
+# outlasts the maintenance queue's hard time limit, so a killed worker frees it too.
+REINDEX_LOCK_TTL_SECONDS = 3600
+
+
+def reindex_lock_name(team_id: str) -> str:
+    """The lock that allows one re-index per workspace at a time."""
+    return f"reindex:{team_id}"

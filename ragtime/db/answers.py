@@ -145,3 +145,8 @@ def answer_with_sources(session: Session, *, answer_id: str) -> AnswerWithSource
         for source, status in session.execute(statement)
     )
     return AnswerWithSources(answer=answer, sources=sources)
+
+
+def answer_for_question(session: Session, *, question_id: str) -> Answer | None:
+    """The answer recorded for a question, if any (there is at most one)."""
+    return session.scalar(select(Answer).where(Answer.question_id == question_id))

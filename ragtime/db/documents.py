@@ -136,9 +136,18 @@ def delete_document(session: Session, *, document_id: str) -> bool:
 
 
 def share_document(
-    session: Session, *, document_id: str, conversation_id: str, shared_by: str | None = None
+    session: Session,
+    *,
+    document_id: str,
+    conversation_id: str,
+    shared_by: str | None = None,
+    message_ts: str | None = None,
 ) -> bool:
-    """Record that the document is shared in a conversation; True if it is new there."""
+    """Record that the document is shared in a conversation; True if it is new there.
+
+    ``message_ts`` is the share message, in whose thread the worker replies; a second
+    share in the same conversation keeps the first message.
+    """
     statement = (
         insert_for(session, DocumentConversation)
         .values(
@@ -146,6 +155,7 @@ def share_document(
             conversation_id=conversation_id,
             shared_by=shared_by,
             shared_at=utcnow(),
+            message_ts=message_ts,
         )
         .on_conflict_do_nothing(index_elements=["document_id", "conversation_id"])
         .returning(DocumentConversation.document_id)

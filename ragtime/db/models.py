@@ -76,6 +76,8 @@ class Document(Base):
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     blob_key: Mapped[str | None] = mapped_column(String(1024))
+    # The file's Slack permalink: where an answer's citation links to.
+    permalink: Mapped[str | None] = mapped_column(String(1024))
     shared_by: Mapped[str | None] = mapped_column(String(SLACK_ID))
     workspace_wide: Mapped[bool] = mapped_column(Boolean, default=False)
     # How many times indexing finished; chunks written by an older version are stale.
@@ -96,6 +98,8 @@ class DocumentConversation(Base):
     conversation_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True, index=True)
     shared_by: Mapped[str | None] = mapped_column(String(SLACK_ID))
     shared_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The file-share message in this conversation: the worker replies in its thread.
+    message_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
 
 
 class Question(Base):
@@ -204,3 +208,15 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class MaintenanceLock(Base):
+    """A named lock with an expiry (one re-index per workspace): a crashed holder
+    cannot block the next one for longer than its time to live."""
+
+    __tablename__ = "maintenance_locks"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

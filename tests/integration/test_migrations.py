@@ -18,6 +18,7 @@ TABLES = {
     "answers",
     "answer_sources",
     "feedback",
+    "maintenance_locks",
     "audit_log",
     "processed_events",
 }

@@ -44,7 +44,9 @@ def test_a_question_from_another_conversation_finds_nothing(services: Services) 
 def test_a_follow_up_is_searched_with_the_thread_history(services: Services) -> None:
     ingest_document(services, document=DocumentInfo("d1", "guide.pdf"), scope=SCOPE, data=GUIDE)
     history = [Turn("How long does an e-commerce website take to build?", "7-10 weeks [1]")]
-    answer = answer_question(services, question="and why?", scope=Scope("T1", "C1"), history=history)
+    answer = answer_question(
+        services, question="and why?", scope=Scope("T1", "C1"), history=history
+    )
     assert answer.found
 
 

@@ -1,0 +1,82 @@
+"""The Bolt app factory: one ``App`` with every listener and one error handler."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.deps import BotDeps
+from bot.listeners import actions, commands, events
+from ragtime.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class MissingCredentialsError(Exception):
+    """The bot needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET."""
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """A Web API client for the configured Slack (the real one, or the local stand-in)."""
+    from slack_sdk.http_retry.builtin_handlers import (
+        ConnectionErrorRetryHandler,
+        RateLimitErrorRetryHandler,
+    )
+
+    if settings.slack_bot_token is None:
+        raise MissingCredentialsError("Set SLACK_BOT_TOKEN to the bot's xoxb- token.")
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(settings: Settings, deps: BotDeps, *, client: WebClient | None = None) -> App:
+    """Build the app; nothing is contacted until the first request (no auth.test at start)."""
+    if settings.slack_signing_secret is None:
+        raise MissingCredentialsError("Set SLACK_SIGNING_SECRET to the app's signing secret.")
+    client = client or slack_client(settings)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        token_verification_enabled=False,
+    )
+    commands.register(app, deps)
+    events.register(app, deps)
+    actions.register(app, deps)
+    app.error(_on_error)
+    return app
+
+
+def _on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
+    """The one place errors end: the log keeps the traceback, the person gets a reference."""
+    reference = uuid.uuid4().hex[:8]
+    log.error("unhandled error (reference %s)", reference, exc_info=error)
+    channel, user = _where(body)
+    if channel and user:
+        client.chat_postEphemeral(
+            channel=channel,
+            user=user,
+            text=f"Sorry, something went wrong on my side (reference {reference}); "
+            "please try again in a moment.",
+        )
+
+
+def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    event = body.get("event") or {}
+    channel = (
+        body.get("channel_id")
+        or (body.get("channel") or {}).get("id")
+        or event.get("channel")
+        or event.get("channel_id")
+    )
+    user = body.get("user_id") or (body.get("user") or {}).get("id") or event.get("user")
+    return channel, user

@@ -1,0 +1,83 @@
+"""A question from any Slack surface: limit, placeholder, record, enqueue.
+
+Runs after ``ack()``: Slack has its answer within milliseconds and everything
+here happens while the person watches the placeholder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+
+from bot.blocks import placeholder_blocks
+from bot.deps import BotDeps
+from ragtime.db.models import AskedVia
+from ragtime.db.questions import record_question, set_answer_message
+
+USAGE = (
+    "Ask me about the PDFs shared in this conversation, for example "
+    "`/ask How much does a landing page cost?`"
+)
+_MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
+
+
+def question_text(raw: str) -> str:
+    """The question without the bot's @mention and surrounding blanks."""
+    return " ".join(_MENTION.sub(" ", raw).split())
+
+
+def accept_question(
+    deps: BotDeps,
+    client: WebClient,
+    *,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    text: str,
+    asked_via: AskedVia,
+    thread_ts: str | None,
+    tell: Callable[[str], object],
+) -> str | None:
+    """Queue ``text`` for an answer; returns the question id (None when refused).
+
+    ``tell`` speaks to the asker alone (an ephemeral message or the slash
+    command's response). ``thread_ts`` None (a slash command) starts a thread
+    at the answer message, so follow-ups there keep the context.
+    """
+    if not text:
+        tell(USAGE)
+        return None
+    limited = deps.limiter.check(team_id=team_id, user_id=user_id)
+    if limited is not None:
+        tell(limited.sentence)
+        return None
+    private = asked_via == "slash_command" and deps.settings.answer_visibility == "private"
+    placeholder_ts = None
+    if not private:
+        posted = client.chat_postMessage(
+            channel=channel_id,
+            thread_ts=thread_ts,
+            text="Looking through the documents shared here…",
+            blocks=placeholder_blocks(text),
+        )
+        placeholder_ts = str(posted["ts"])
+    with deps.session() as session:
+        question = record_question(
+            session,
+            team_id=team_id,
+            conversation_id=channel_id,
+            user_id=user_id,
+            text=text,
+            asked_via=asked_via,
+            thread_ts=thread_ts or placeholder_ts,
+        )
+        if placeholder_ts is not None:
+            set_answer_message(
+                session, question_id=question.id, channel=channel_id, ts=placeholder_ts
+            )
+    deps.enqueuer.answer(question.id)
+    if private:
+        tell("Looking through the documents shared here… I'll answer you privately.")
+    return question.id

@@ -1,0 +1,97 @@
+"""What the bot's listeners need, built once per process by ``build_bot_deps``.
+
+Tests build the same object with fakes (an in-memory enqueuer, fakeredis).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.ratelimit import Counter, MemoryCounter, QuestionLimiter, RedisCounter
+from ragtime.db import make_engine, session_factory, session_scope
+from ragtime.settings import Settings
+
+
+class Enqueuer(Protocol):
+    """The bot's only way to reach the worker (worker.enqueue.Enqueuer in production)."""
+
+    def answer(self, question_id: str) -> None: ...
+    def ingest(self, document_id: str) -> None: ...
+    def forget(self, document_id: str) -> None: ...
+    def sync_scope(self, document_id: str) -> None: ...
+    def reindex(
+        self, team_id: str, user_id: str, target: str, channel_id: str, message_ts: str
+    ) -> None: ...
+
+
+@dataclass
+class AdminCheck:
+    """Workspace admins and owners (asked of Slack, cached briefly) or ADMIN_USER_IDS."""
+
+    configured: frozenset[str]
+    ttl_seconds: float = 300.0
+    _cache: dict[str, tuple[float, bool]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def is_admin(self, client: WebClient, user_id: str) -> bool:
+        if user_id in self.configured:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(user_id)
+        if cached and now - cached[0] < self.ttl_seconds:
+            return cached[1]
+        user = client.users_info(user=user_id)["user"]
+        verdict = bool(user.get("is_admin") or user.get("is_owner"))
+        with self._lock:
+            self._cache[user_id] = (now, verdict)
+        return verdict
+
+
+@dataclass
+class BotDeps:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    enqueuer: Enqueuer
+    limiter: QuestionLimiter
+    admins: AdminCheck
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.sessions) as session:
+            yield session
+
+
+def build_bot_deps(settings: Settings, *, enqueuer: Enqueuer | None = None) -> BotDeps:
+    """Production wiring: the configured database, the Celery queue, Redis if configured."""
+    if enqueuer is None:
+        from worker.enqueue import Enqueuer as CeleryEnqueuer
+
+        enqueuer = CeleryEnqueuer.from_settings(settings)
+    return BotDeps(
+        settings=settings,
+        sessions=session_factory(make_engine(settings.resolved_database_url)),
+        enqueuer=enqueuer,
+        limiter=QuestionLimiter(
+            _counter(settings),
+            per_user=settings.rate_limit_user_per_hour,
+            per_workspace=settings.rate_limit_workspace_per_hour,
+        ),
+        admins=AdminCheck(settings.admins),
+    )
+
+
+def _counter(settings: Settings) -> Counter:
+    if settings.redis_url:
+        import redis
+
+        return RedisCounter(redis.Redis.from_url(settings.redis_url))
+    return MemoryCounter()

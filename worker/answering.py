@@ -1,0 +1,193 @@
+"""Answer a question asked in Slack and put the answer where the person will see it.
+
+The answer is recorded before it is posted (its id goes into the vote buttons), and
+the question is marked answered only once Slack has it. So a run that crashed or hit
+a Slack outage in between is finished by the next run from what was recorded, never
+answered twice; a question already answered is left alone.
+
+``Answer.total_ms`` is the worker's own time for the answer: from taking the task to
+the answer being recorded (loading the question and its thread, embed, search,
+generate, store). Time spent queued and posting to Slack is logged, not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.blocks import answer_blocks, answer_fallback_text, not_found_blocks
+from ragtime.db import session_scope
+from ragtime.db.answers import (
+    answer_for_question,
+    answer_with_sources,
+    record_answer,
+    sources_from_answer,
+)
+from ragtime.db.models import Question
+from ragtime.db.questions import get_question, mark_question, set_answer_message, thread_history
+from ragtime.db.slack_files import document_links
+from ragtime.db.types import utcnow
+from ragtime.domain import Answer, Citation, Scope
+from ragtime.generation import NOT_FOUND, Turn
+from ragtime.pipeline import answer_question
+from worker.context import WorkerContext
+
+log = logging.getLogger(__name__)
+
+_TO_ANSWER = frozenset({"queued", "answering"})
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedAnswer:
+    """An answer as stored, ready to post."""
+
+    answer_id: str
+    text: str
+    citations: tuple[Citation, ...]
+
+    @property
+    def found(self) -> bool:
+        """False for "I couldn't find this": no citations, no buttons."""
+        return self.text != NOT_FOUND
+
+
+def answer_slack_question(ctx: WorkerContext, question_id: str) -> RecordedAnswer | None:
+    """Answer the question within its conversation's scope and replace its placeholder.
+
+    Returns what was posted, or None when there was nothing to do (no such
+    question, or it is already answered).
+    """
+    started = time.perf_counter()
+    with session_scope(ctx.sessions) as session:
+        question = get_question(session, question_id=question_id)
+        if question is None or question.status not in _TO_ANSWER:
+            status = question.status if question else "missing"
+            log.info("answer skipped question=%s status=%s", question_id, status)
+            return None
+        recorded = _recorded(session, question_id)
+        history = _history(session, question) if recorded is None else []
+        mark_question(session, question_id=question_id, status="answering")
+    if recorded is None:
+        recorded = _answer_and_record(ctx, question, history, started)
+    posting = time.perf_counter()
+    _post(ctx, question, recorded)
+    with session_scope(ctx.sessions) as session:
+        status = "answered" if recorded.found else "not_found"
+        mark_question(session, question_id=question_id, status=status)
+    queued_s = (utcnow() - question.asked_at).total_seconds()
+    log.info(
+        "answered question=%s answer=%s found=%s worker_ms=%.0f post_ms=%.0f since_asked_s=%.2f",
+        question_id, recorded.answer_id, recorded.found, _ms(posting - started),
+        _ms(time.perf_counter() - posting), queued_s,
+    )  # fmt: skip
+    return recorded
+
+
+def _history(session: Session, question: Question) -> list[Turn]:
+    if question.thread_ts is None:
+        return []
+    turns = thread_history(
+        session,
+        team_id=question.team_id,
+        conversation_id=question.conversation_id,
+        thread_ts=question.thread_ts,
+    )
+    return [Turn(question=t.question, answer=t.answer) for t in turns]
+
+
+def _answer_and_record(
+    ctx: WorkerContext, question: Question, history: list[Turn], started: float
+) -> RecordedAnswer:
+    scope = Scope(team_id=question.team_id, conversation=question.conversation_id)
+    answer = answer_question(ctx.services, question=question.text, scope=scope, history=history)
+    with session_scope(ctx.sessions) as session:
+        row = record_answer(
+            session,
+            question_id=question.id,
+            text=answer.text,
+            generator=answer.generator,
+            model=answer.model,
+            embed_ms=answer.timings.embed_ms,
+            search_ms=answer.timings.search_ms,
+            generate_ms=answer.timings.generate_ms,
+            total_ms=_ms(time.perf_counter() - started),
+            input_tokens=answer.input_tokens,
+            output_tokens=answer.output_tokens,
+            sources=sources_from_answer(answer),
+        )
+    return _as_recorded(row.id, answer)
+
+
+def _as_recorded(answer_id: str, answer: Answer) -> RecordedAnswer:
+    text = answer.text if answer.found else NOT_FOUND
+    return RecordedAnswer(answer_id, text, answer.citations if answer.found else ())
+
+
+def _recorded(session: Session, question_id: str) -> RecordedAnswer | None:
+    """The answer an earlier run recorded but may not have posted, with its citations."""
+    row = answer_for_question(session, question_id=question_id)
+    if row is None:
+        return None
+    stored = answer_with_sources(session, answer_id=row.id)
+    sources = stored.sources if stored else ()
+    links = document_links(session, document_ids=[s.document_id for s in sources if s.document_id])
+    citations = tuple(
+        Citation(
+            number=source.rank,
+            document_id=source.document_id or "",
+            title=source.title,
+            page_start=source.page_start,
+            page_end=source.page_end,
+            link=links.get(source.document_id or "", ""),
+        )
+        for source in sources
+    )
+    return RecordedAnswer(row.id, row.text, citations)
+
+
+def _post(ctx: WorkerContext, question: Question, recorded: RecordedAnswer) -> None:
+    """Replace the placeholder, or post in the thread, or only to the asker (private)."""
+    message = _message(question, recorded)
+    slack = ctx.slack
+    if ctx.settings.answer_visibility == "private":
+        slack.chat_postEphemeral(
+            channel=question.conversation_id,
+            user=question.user_id,
+            thread_ts=question.thread_ts,
+            **message,
+        )
+    elif question.answer_channel and question.answer_ts:
+        slack.chat_update(channel=question.answer_channel, ts=question.answer_ts, **message)
+    else:
+        posted = slack.chat_postMessage(
+            channel=question.conversation_id, thread_ts=question.thread_ts, **message
+        )
+        with session_scope(ctx.sessions) as session:  # a re-run edits it rather than post again
+            set_answer_message(
+                session,
+                question_id=question.id,
+                channel=str(posted["channel"]),
+                ts=str(posted["ts"]),
+            )
+
+
+def _message(question: Question, recorded: RecordedAnswer) -> dict[str, Any]:
+    # /ask's text is seen only by the asker, so the answer repeats it for everyone else.
+    echo = question.text if question.asked_via == "slash_command" else None
+    if not recorded.found:
+        return {"text": recorded.text, "blocks": not_found_blocks(recorded.text, question=echo)}
+    blocks = answer_blocks(
+        answer_text=recorded.text,
+        citations=recorded.citations,
+        answer_id=recorded.answer_id,
+        question=echo,
+    )
+    return {"text": answer_fallback_text(recorded.text, recorded.citations), "blocks": blocks}
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 2)

@@ -1,0 +1,94 @@
+"""The Celery app. Nothing is configured at import: ``configure_celery`` does it from settings.
+
+Laptop size: kombu's filesystem transport under the data directory (no server; bot and
+workers on one machine share the folder). ``REDIS_URL`` (or ``CELERY_BROKER_URL``)
+switches to a real broker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Celery
+
+from ragtime.settings import Settings
+from worker import names
+
+app = Celery("ragtime")
+
+# Redis hands an unacknowledged task to another worker after this long, so every hard
+# time limit stays below it: a slow task is killed before it could run twice at once.
+VISIBILITY_TIMEOUT_SECONDS = 3600
+# The default one-second poll makes every answer wait up to a second in the queue;
+# 50 ms costs a listdir per queue 20 times a second and keeps enqueue-to-run near 50 ms.
+FILESYSTEM_POLL_SECONDS = 0.05
+# kombu's filesystem transport with atomic writes and takes (see worker/fstransport.py).
+FILESYSTEM_TRANSPORT = "worker.fstransport:Transport"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeLimits:
+    soft: float
+    hard: float
+
+
+TIME_LIMITS = {
+    names.ANSWER_QUEUE: TimeLimits(soft=60, hard=90),
+    names.INGEST_QUEUE: TimeLimits(soft=1500, hard=1800),
+    names.MAINTENANCE_QUEUE: TimeLimits(soft=3000, hard=3300),
+}
+# A lost maintenance task may be redelivered this long after it was sent.
+MAINTENANCE_EXPIRY_SECONDS = 3600
+
+
+def is_filesystem_broker(url: str) -> bool:
+    """True for kombu's filesystem transport: no server, no broadcast."""
+    return url.startswith("filesystem://")
+
+
+def configure_celery(celery: Any, settings: Settings) -> Any:
+    """Point ``celery`` at the configured broker with ragtime's delivery guarantees.
+
+    Tasks are acknowledged after they finish (``acks_late``) and put back if the
+    worker process dies, so every task must be safe to run twice; they are.
+    """
+    url = settings.resolved_broker_url
+    filesystem = is_filesystem_broker(url)
+    celery.conf.update(
+        # kombu warns about a URL without a host on every connection; filesystem needs none.
+        broker_url="filesystem://localhost//" if filesystem else url,
+        broker_transport=FILESYSTEM_TRANSPORT if filesystem else None,
+        broker_transport_options=_transport_options(settings, filesystem=filesystem),
+        broker_connection_retry_on_startup=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        result_backend=None,
+        task_serializer="json",
+        accept_content=["json"],
+        task_routes={name: {"queue": queue} for name, queue in names.QUEUE_OF.items()},
+        task_default_queue=names.ANSWER_QUEUE,
+        # The filesystem transport has no broadcast to carry remote control commands.
+        worker_enable_remote_control=not filesystem,
+        include=["worker.tasks"],
+    )
+    return celery
+
+
+def _transport_options(settings: Settings, *, filesystem: bool) -> dict[str, Any]:
+    if not filesystem:
+        return {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS}
+    folders = {
+        "data_folder_in": settings.broker_dir / "queue",
+        "data_folder_out": settings.broker_dir / "queue",
+        "processed_folder": settings.broker_dir / "processed",
+        # Exchange bindings; kombu's default is a "control" folder in the working directory.
+        "control_folder": settings.broker_dir / "control",
+    }
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    options: dict[str, Any] = {key: str(folder) for key, folder in folders.items()}
+    options["polling_interval"] = FILESYSTEM_POLL_SECONDS
+    return options

@@ -1,0 +1,28 @@
+"""`ragtime worker`, added to the core's command through an entry point."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_commands(commands: Any) -> None:
+    worker = commands.add_parser("worker", help="run a Celery worker (answers, ingests, upkeep)")
+    worker.add_argument("--queues", default="answer,ingest,maintenance")
+    worker.add_argument("--concurrency", type=int, default=1)
+    worker.add_argument("--pool", default="prefork", choices=["prefork", "threads", "solo"])
+    worker.add_argument("--loglevel", default="INFO")
+    worker.set_defaults(run=run)
+
+
+def run(settings: Any, args: argparse.Namespace) -> int:
+    from worker.main import run_worker
+
+    run_worker(
+        settings,
+        queues=[q.strip() for q in args.queues.split(",") if q.strip()],
+        concurrency=args.concurrency,
+        pool=args.pool,
+        loglevel=args.loglevel,
+    )
+    return 0

@@ -1,0 +1,86 @@
+"""The bot's only way to reach the worker: tasks are sent by name, never imported.
+
+Importing this module loads Celery and kombu but not ``worker.tasks``, torch or any
+model: the bot stays small and its acknowledgements fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ragtime.settings import Settings
+from worker import names
+
+SendTask = Callable[..., Any]
+
+
+class Enqueuer:
+    """Sends each task to its queue with an expiry, so a stale task is dropped, not run late.
+
+    ``send_task`` is ``Celery.send_task`` (tests pass a recorder).
+    """
+
+    def __init__(
+        self,
+        send_task: SendTask,
+        *,
+        answer_expiry_seconds: float,
+        ingest_expiry_seconds: float,
+        maintenance_expiry_seconds: float,
+    ) -> None:
+        self._send_task = send_task
+        self._expiry = {
+            names.ANSWER_QUEUE: answer_expiry_seconds,
+            names.INGEST_QUEUE: ingest_expiry_seconds,
+            names.MAINTENANCE_QUEUE: maintenance_expiry_seconds,
+        }
+
+    @classmethod
+    def from_settings(cls, settings: Settings, celery: Any = None) -> Enqueuer:
+        """An enqueuer on ``celery`` (default: ``worker.app.app``), configured from ``settings``."""
+        from worker.app import MAINTENANCE_EXPIRY_SECONDS, app, configure_celery
+
+        configured = configure_celery(celery if celery is not None else app, settings)
+        return cls(
+            configured.send_task,
+            answer_expiry_seconds=settings.answer_expiry_seconds,
+            ingest_expiry_seconds=settings.ingest_expiry_seconds,
+            maintenance_expiry_seconds=MAINTENANCE_EXPIRY_SECONDS,
+        )
+
+    def answer(self, question_id: str) -> None:
+        """Answer a recorded question and replace its placeholder."""
+        self._send(names.ANSWER_QUESTION, question_id=question_id)
+
+    def ingest(self, document_id: str) -> None:
+        """Fetch, index and report on a shared file (queued or failed before)."""
+        self._send(names.INGEST_DOCUMENT, document_id=document_id)
+
+    def forget(self, document_id: str) -> None:
+        """Take a document out of the index and the blob store; mark it deleted."""
+        self._send(names.FORGET_DOCUMENT, document_id=document_id)
+
+    def sync_scope(self, document_id: str) -> None:
+        """Give the indexed chunks the document's current shares and publication."""
+        self._send(names.SYNC_DOCUMENT_SCOPE, document_id=document_id)
+
+    def reindex(
+        self, team_id: str, user_id: str, target: str, channel_id: str, message_ts: str
+    ) -> None:
+        """Re-index ``target`` ("all" or a document id), editing ``message_ts`` with progress.
+
+        The caller holds the workspace's re-index lock; the task releases it.
+        """
+        self._send(
+            names.REINDEX,
+            team_id=team_id,
+            user_id=user_id,
+            target=target,
+            channel_id=channel_id,
+            message_ts=message_ts,
+        )
+
+    def _send(self, name: str, **kwargs: str) -> None:
+        queue = names.QUEUE_OF[name]
+        self._send_task(name, kwargs=kwargs, queue=queue, expires=self._expiry[queue])

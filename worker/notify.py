@@ -1,0 +1,44 @@
+"""Best-effort messages: progress and reports whose loss must not undo finished work.
+
+The client already waits out rate limits and retries server errors; if Slack still
+fails, the message is logged and the work stands. Answers do not come through here:
+posting an answer is the work, so its failures reach the retry boundary.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+
+_SLACK_FAILURES = (SlackApiError, URLError, ConnectionError, TimeoutError)
+
+
+def post_notice(client: WebClient, *, channel: str, text: str, thread_ts: str | None) -> bool:
+    """Post ``text`` (in ``thread_ts``'s thread if given); False if Slack would not take it."""
+    try:
+        client.chat_postMessage(channel=channel, text=text, thread_ts=thread_ts)
+    except _SLACK_FAILURES as exc:
+        log.warning("could not post in %s: %s", channel, _reason(exc))
+        return False
+    return True
+
+
+def edit_notice(client: WebClient, *, channel: str, ts: str, text: str) -> bool:
+    """Replace the text of message ``ts``; False if Slack would not take it."""
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text)
+    except _SLACK_FAILURES as exc:
+        log.warning("could not edit %s/%s: %s", channel, ts, _reason(exc))
+        return False
+    return True
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error"))
+    return type(exc).__name__

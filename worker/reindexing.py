@@ -1,0 +1,167 @@
+"""`/ragtime reindex`: re-read originals from the blob store and re-embed them.
+
+Progress is shown by editing the one message the bot posted, at most once a second
+(Slack's chat.update allows about one a second per channel). A document whose original
+is missing or no longer parses is reported, not fatal. The workspace's re-index lock,
+taken by the bot, is released however the run ends, and the run is audited.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.blocks import escape
+from ragtime.db import session_scope
+from ragtime.db.audit import record_audit
+from ragtime.db.documents import (
+    document_scope,
+    get_document,
+    mark_document_indexed,
+    workspace_documents,
+)
+from ragtime.db.locks import release_lock
+from ragtime.db.models import AuditOutcome, Document
+from ragtime.domain import DocumentInfo
+from ragtime.pdf import PdfError
+from ragtime.pipeline import ingest_document
+from worker.context import WorkerContext
+from worker.ingesting import blob_key
+from worker.names import reindex_lock_name
+from worker.notify import edit_notice
+
+log = logging.getLogger(__name__)
+
+MAX_FAILURES_SHOWN = 5
+
+
+@dataclass
+class ReindexReport:
+    documents: int = 0
+    chunks: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (title, reason)
+    seconds: float = 0.0
+
+
+@dataclass
+class Progress:
+    """Edits one message with the count done, no more often than ``interval`` seconds."""
+
+    client: WebClient
+    channel: str
+    ts: str
+    total: int
+    interval: float = 1.0
+    clock: Callable[[], float] = time.monotonic
+    last: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.last = self.clock()
+
+    def step(self, done: int) -> None:
+        """``done`` documents are finished; show it if the last edit is old enough."""
+        now = self.clock()
+        if now - self.last >= self.interval:
+            self.last = now
+            text = f"Re-indexing: {done}/{self.total} documents…"
+            edit_notice(self.client, channel=self.channel, ts=self.ts, text=text)
+
+
+def reindex_documents(
+    ctx: WorkerContext, *, team_id: str, user_id: str, target: str, channel_id: str, message_ts: str
+) -> ReindexReport:
+    """Re-index ``target`` ("all": the workspace's indexed and failed documents; else one id)."""
+    started = time.monotonic()
+    try:
+        with session_scope(ctx.sessions) as session:
+            documents = _targets(session, team_id, target)
+        report = ReindexReport()
+        progress = Progress(ctx.slack, channel_id, message_ts, total=len(documents))
+        for done, document in enumerate(documents, start=1):
+            _reindex_one(ctx, document, report)
+            progress.step(done)
+        report.seconds = time.monotonic() - started
+        edit_notice(ctx.slack, channel=channel_id, ts=message_ts, text=summary(report, target))
+        _audit(ctx, team_id, user_id, target, report)
+        return report
+    finally:
+        with session_scope(ctx.sessions) as session:
+            release_lock(session, name=reindex_lock_name(team_id), holder=user_id)
+
+
+def _targets(session: Session, team_id: str, target: str) -> list[Document]:
+    if target == "all":
+        return workspace_documents(session, team_id=team_id, statuses=("indexed", "failed"))
+    document = get_document(session, document_id=target)
+    if document is None or document.team_id != team_id or document.status == "deleted":
+        return []  # another workspace's document is as good as missing
+    return [document]
+
+
+def _reindex_one(ctx: WorkerContext, document: Document, report: ReindexReport) -> None:
+    try:
+        data = ctx.services.blobs.get(document.blob_key or blob_key(document.id))
+    except KeyError:
+        report.failures.append((document.title, "its original is missing; share the file again"))
+        return
+    with session_scope(ctx.sessions) as session:
+        scope = document_scope(session, document_id=document.id)
+    if scope is None:
+        return  # deleted meanwhile: nothing to re-index
+    try:
+        pages = ctx.pdf_reader.extract(data, ctx.services.pdf_limits)
+    except PdfError as exc:
+        report.failures.append((document.title, str(exc)))
+        return
+    info = DocumentInfo(document.id, document.title, link=document.permalink or "")
+    result = ingest_document(ctx.services, document=info, scope=scope, data=data, pages=pages)
+    with session_scope(ctx.sessions) as session:
+        mark_document_indexed(
+            session, document_id=document.id, pages=result.pages, chunk_count=result.chunks
+        )
+    report.documents += 1
+    report.chunks += result.chunks
+
+
+def summary(report: ReindexReport, target: str) -> str:
+    """The final message: what was re-indexed, how long it took, what failed and why."""
+    if not report.documents and not report.failures:
+        if target == "all":
+            return "There are no documents to re-index in this workspace."
+        return "That document is not in this workspace any more, so nothing was re-indexed."
+    noun = "document" if report.documents == 1 else "documents"
+    text = (
+        f"Re-indexed {report.documents} {noun} ({report.chunks} chunks) in {report.seconds:.0f} s"
+    )
+    if report.failures:
+        shown = "; ".join(
+            f"*{escape(title)}* ({reason})"
+            for title, reason in report.failures[:MAX_FAILURES_SHOWN]
+        )
+        more = len(report.failures) - MAX_FAILURES_SHOWN
+        text += f"; {len(report.failures)} failed: {shown}" + (
+            f"; and {more} more" if more > 0 else ""
+        )
+    return text + "."
+
+
+def _audit(
+    ctx: WorkerContext, team_id: str, user_id: str, target: str, report: ReindexReport
+) -> None:
+    detail = f"{report.documents} re-indexed, {report.chunks} chunks, {report.seconds:.1f} s"
+    if report.failures:
+        detail += f"; {len(report.failures)} failed: " + "; ".join(
+            f"{title} ({reason})" for title, reason in report.failures
+        )
+    outcome: AuditOutcome = "failed" if report.failures else "succeeded"
+    with session_scope(ctx.sessions) as session:
+        record_audit(
+            session, team_id=team_id, user_id=user_id, action="reindex", target=target,
+            outcome=outcome, detail=detail,
+        )  # fmt: skip
+    log.info("reindex team=%s target=%s %s", team_id, target, detail)

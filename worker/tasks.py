@@ -1,0 +1,124 @@
+"""The Celery tasks: keyword-only string ids in, the work in plain functions.
+
+Retries are for transient trouble only (Slack 429 or 5xx, the network), with
+exponential backoff, or after exactly the ``Retry-After`` Slack asked for. Bad input
+is never retried: the job functions record and report it themselves. When a task
+fails for good, ``worker.failures`` records it and tells the person.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from billiard.exceptions import TimeLimitExceeded, WorkerLostError  # type: ignore[import-untyped]
+from celery import Task, shared_task
+
+from worker import names
+from worker.answering import answer_slack_question
+from worker.app import TIME_LIMITS
+from worker.context import current_context
+from worker.errors import TransientError, transient_error
+from worker.failures import GIVE_UP
+from worker.ingesting import ingest_slack_file
+from worker.maintenance import forget_slack_document, sync_document_scope
+from worker.reindexing import reindex_documents
+
+log = logging.getLogger(__name__)
+
+TaskFunction = TypeVar("TaskFunction", bound=Callable[..., None])
+
+
+class RagtimeTask(Task):  # type: ignore[misc]
+    """A task whose final failure is recorded and reported, so nothing waits forever."""
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Mapping[str, Any], einfo: Any
+    ) -> None:
+        """Celery's hook after the last retry, a time limit or a bug."""
+        # A hard time limit or a lost worker is seen in the pool's parent, where no
+        # context may be built (children fork from it); the soft limit came first anyway.
+        if isinstance(exc, TimeLimitExceeded | WorkerLostError):
+            return
+        give_up = GIVE_UP.get(self.name)
+        if give_up is not None:
+            give_up(current_context(), kwargs, exc)
+
+
+@contextmanager
+def retry_boundary(task: Any) -> Iterator[None]:
+    """Turn Slack's and the network's transient failures into retries; let the rest fail."""
+    try:
+        yield
+    except Exception as exc:
+        transient = transient_error(exc)
+        if transient is None:
+            raise
+        log.warning("%s will retry (%d so far): %s", task.name, task.request.retries, transient)
+        if transient.countdown is not None:  # Slack said how long to wait: wait exactly that
+            raise task.retry(exc=transient, countdown=transient.countdown) from exc
+        raise transient from exc  # autoretry_for backs off exponentially
+
+
+def ragtime_task(name: str) -> Callable[[TaskFunction], TaskFunction]:
+    """``shared_task`` with ragtime's retry policy and the time limits of the task's queue."""
+    limits = TIME_LIMITS[names.QUEUE_OF[name]]
+    decorator: Callable[[TaskFunction], TaskFunction] = shared_task(
+        name=name,
+        bind=True,
+        base=RagtimeTask,
+        autoretry_for=(TransientError,),
+        retry_backoff=True,
+        retry_backoff_max=600,
+        retry_jitter=True,
+        max_retries=5,
+        soft_time_limit=limits.soft,
+        time_limit=limits.hard,
+    )
+    return decorator
+
+
+@ragtime_task(names.ANSWER_QUESTION)
+def answer_question(self: Task, *, question_id: str) -> None:
+    """See ``worker.answering.answer_slack_question``."""
+    with retry_boundary(self):
+        answer_slack_question(current_context(), question_id)
+
+
+@ragtime_task(names.INGEST_DOCUMENT)
+def ingest_document(self: Task, *, document_id: str) -> None:
+    """See ``worker.ingesting.ingest_slack_file``."""
+    with retry_boundary(self):
+        ingest_slack_file(current_context(), document_id)
+
+
+@ragtime_task(names.FORGET_DOCUMENT)
+def forget_document(self: Task, *, document_id: str) -> None:
+    """See ``worker.maintenance.forget_slack_document``."""
+    with retry_boundary(self):
+        forget_slack_document(current_context(), document_id)
+
+
+@ragtime_task(names.SYNC_DOCUMENT_SCOPE)
+def sync_document_scope_task(self: Task, *, document_id: str) -> None:
+    """See ``worker.maintenance.sync_document_scope``."""
+    with retry_boundary(self):
+        sync_document_scope(current_context(), document_id)
+
+
+@ragtime_task(names.REINDEX)
+def reindex(
+    self: Task, *, team_id: str, user_id: str, target: str, channel_id: str, message_ts: str
+) -> None:
+    """See ``worker.reindexing.reindex_documents``."""
+    with retry_boundary(self):
+        reindex_documents(
+            current_context(),
+            team_id=team_id,
+            user_id=user_id,
+            target=target,
+            channel_id=channel_id,
+            message_ts=message_ts,
+        )
