@@ -19,6 +19,7 @@ import math
 import re
 import resource
 import sys
+import unicodedata
 from typing import IO, Any
 
 # Imported before main() sets the memory cap: pypdf costs ~15 MB no file should pay for.
@@ -150,6 +151,8 @@ _HYPHENATED = re.compile(r"([^\W\d_])[-\u00ad]\n(?=([^\W\d_]))")
 
 def _normalise(text: str) -> str:
     """Light clean-up of extracted text; line breaks stay because chunking uses them."""
+    # Compatibility forms: ligatures such as "ﬃ" become the letters people type.
+    text = unicodedata.normalize("NFKC", text)
     text = re.sub("\r\n?|[\x0b\x0c\u2028\u2029]", "\n", text)
     text = _CONTROL.sub("", text)
     text = re.sub(r"[^\S\n]+", " ", text)

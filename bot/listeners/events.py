@@ -55,7 +55,8 @@ def register(app: App, deps: BotDeps) -> None:
         file = client.files_info(file=event["file_id"])["file"]
         accept_shared_file(
             deps, client, team_id=body["team_id"], channel_id=event["channel_id"],
-            user_id=event.get("user_id", ""), file=file, message_ts=None,
+            user_id=event.get("user_id", ""), file=file,
+            message_ts=share_ts(file, event["channel_id"]),
         )  # fmt: skip
 
     def on_file_deleted(body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -88,6 +89,16 @@ def _ask(
             channel=channel, user=user, thread_ts=thread_ts, text=text
         ),
     )  # fmt: skip
+
+
+def share_ts(file: dict[str, Any], channel_id: str) -> str | None:
+    """The share message's ts from files.info, so replies land in the file's thread."""
+    shares = file.get("shares") or {}
+    for kind in ("public", "private"):
+        found = (shares.get(kind) or {}).get(channel_id) or []
+        if found:
+            return str(found[0].get("ts"))
+    return None
 
 
 def _mentions_bot(body: dict[str, Any], event: dict[str, Any]) -> bool:

@@ -16,6 +16,7 @@ from ragtime.generation import NOT_FOUND, Generator, Turn
 from ragtime.vectorstore.keywords import keywords
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$•●(\"'])")
+_BULLETS = "●•▪◦‣-–*u"
 _NUMBER = re.compile(r"[$€£%]|\d")
 _QUANTITY_QUESTION = re.compile(r"\b(how (much|many|long|old)|price|cost|when|what time)\b", re.I)
 MAX_SENTENCES = 3
@@ -79,7 +80,20 @@ def _best_sentences(question: str, hits: Sequence[Hit]) -> list[_Candidate]:
     if best.score <= 0:
         # No sentence shares a word with the question: quote the best passage's opening.
         return [_Candidate(0.0, 0, _sentences(hits[0].chunk.text)[0])]
-    return [c for c in candidates[:MAX_SENTENCES] if c.score >= 0.6 * best.score]
+    chosen: list[_Candidate] = []
+    for candidate in candidates:
+        if len(chosen) == MAX_SENTENCES or candidate.score < 0.6 * best.score:
+            break
+        # Overlapping chunks repeat sentences, whole or cut at the chunk's edge.
+        if not any(_same_passage(candidate.text, c.text) for c in chosen):
+            chosen.append(candidate)
+    return chosen
+
+
+def _same_passage(a: str, b: str) -> bool:
+    words_a, words_b = set(keywords(a)), set(keywords(b))
+    shorter = min(len(words_a), len(words_b)) or 1
+    return len(words_a & words_b) / shorter >= 0.7
 
 
 def _sentence_score(sentence: str, wanted: set[str], wants_number: bool) -> float:
@@ -93,8 +107,28 @@ def _sentence_score(sentence: str, wanted: set[str], wants_number: bool) -> floa
 
 
 def _sentences(text: str) -> list[str]:
-    flat = " ".join(text.split())
-    return [s.strip() for s in _SENTENCE_END.split(flat) if len(s.strip()) > 2] or [flat]
+    units = [sentence for unit in _units(text) for sentence in _SENTENCE_END.split(unit)]
+    return [u.strip() for u in units if len(u.strip()) > 2] or [" ".join(text.split())]
+
+
+def _units(text: str) -> list[str]:
+    """Re-join PDF lines into paragraphs, keeping headings and bullets on their own.
+
+    A line ends its unit when it ends a sentence, when it is short (a heading or a
+    paragraph's last line), or when the next line is a bullet.
+    """
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    if not lines:
+        return []
+    typical = sorted(len(line) for line in lines)[len(lines) // 2]
+    units, current = [], ""
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        current = f"{current} {line}".strip()
+        ends = line.endswith((".", "!", "?", ":")) or len(line) < 0.6 * typical
+        if ends or not following or following[0] in _BULLETS:
+            units.append(current)
+            current = ""
+    return units
 
 
 def _stem(word: str) -> str:
