@@ -82,7 +82,7 @@ class VectorMirror:
             return np.concatenate([np.arange(a, b) for a, b in spans]), scores
         lookup = np.zeros(int(self._doc[: self._size].max(initial=0)) + 1, dtype=bool)
         lookup[[d for d in docs if d < len(lookup)]] = True
-        keep = lookup[self._doc[: self._size]]
+        keep = lookup[self._doc[: self._size]] & self._alive[: self._size]
         return None, self._masked(self._vectors[: self._size] @ query, keep)
 
     def _masked(self, scores: FloatArray, keep: npt.NDArray[np.bool_]) -> FloatArray:

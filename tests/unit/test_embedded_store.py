@@ -121,3 +121,19 @@ def test_a_searcher_sees_a_writer_process_chunks_without_a_restart(tmp_path: Pat
     writer.join(30)
     assert writer.exitcode == 0
     assert len(_ask(searcher, "report about rivers", Scope("T", "C"), k=50)) == 20
+
+
+def test_a_reader_never_returns_chunks_replaced_by_another_process(tmp_path: Path) -> None:
+    writer, reader = _store(tmp_path), _store(tmp_path)
+    scope = DocumentScope("T1", frozenset({"A"}))
+    _put(writer, "apples", ["apples ripen in september"], scope)
+    _put(writer, "ferry", ["the ferry leaves at seven"], scope)
+    assert set(_ask(reader, "ferry", Scope("T1", "A"))) == {"apples", "ferry"}
+
+    # Re-index both (as an admin's re-index does): the reader's old rows are dead now.
+    _put(writer, "apples", ["apples ripen in september"], scope)
+    _put(writer, "ferry", ["the ferry leaves at seven"], scope)
+    hits = reader.search(
+        text="ferry", vector=EMBEDDER.embed_query("ferry"), scope=Scope("T1", "A"), k=10, alpha=0.4
+    )
+    assert sorted(h.chunk.document_id for h in hits) == ["apples", "ferry"]
