@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.background import apologise
 from bot.deps import BotDeps
 from bot.listeners import actions, commands, events
 from ragtime.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 class MissingCredentialsError(Exception):
@@ -48,6 +46,9 @@ def create_app(settings: Settings, deps: BotDeps, *, client: WebClient | None = 
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         token_verification_enabled=False,
+        # Listeners only ack and hand their work to deps.after_ack, so they are short;
+        # a larger pool than Bolt's default 5 keeps a burst of them from queueing.
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
     )
     commands.register(app, deps)
     events.register(app, deps)
@@ -57,17 +58,9 @@ def create_app(settings: Settings, deps: BotDeps, *, client: WebClient | None = 
 
 
 def _on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
-    """The one place errors end: the log keeps the traceback, the person gets a reference."""
-    reference = uuid.uuid4().hex[:8]
-    log.error("unhandled error (reference %s)", reference, exc_info=error)
+    """The one place listener errors end (work after the ack ends in AfterAck)."""
     channel, user = _where(body)
-    if channel and user:
-        client.chat_postEphemeral(
-            channel=channel,
-            user=user,
-            text=f"Sorry, something went wrong on my side (reference {reference}); "
-            "please try again in a moment.",
-        )
+    apologise(client, channel, user, error)
 
 
 def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -15,6 +15,7 @@ from typing import Protocol
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.background import AfterAck
 from bot.ratelimit import Counter, MemoryCounter, QuestionLimiter, RedisCounter
 from ragtime.db import make_engine, session_factory, session_scope
 from ragtime.settings import Settings
@@ -63,6 +64,7 @@ class BotDeps:
     enqueuer: Enqueuer
     limiter: QuestionLimiter
     admins: AdminCheck
+    after_ack: AfterAck = field(default_factory=AfterAck)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -15,16 +15,21 @@ from bot.deps import BotDeps
 def register(app: App, deps: BotDeps) -> None:
     def ask_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        accept_question(
-            deps,
-            client,
-            team_id=command["team_id"],
-            channel_id=command["channel_id"],
-            user_id=command["user_id"],
-            text=question_text(command.get("text", "")),
-            asked_via="slash_command",
-            thread_ts=None,
-            tell=lambda text: respond(text=text, response_type="ephemeral"),
+        deps.after_ack.run(
+            lambda: accept_question(
+                deps,
+                client,
+                team_id=command["team_id"],
+                channel_id=command["channel_id"],
+                user_id=command["user_id"],
+                text=question_text(command.get("text", "")),
+                asked_via="slash_command",
+                thread_ts=None,
+                tell=lambda text: respond(text=text, response_type="ephemeral"),
+            ),
+            client=client,
+            channel=command["channel_id"],
+            user=command["user_id"],
         )
 
     def ragtime_command(
@@ -37,8 +42,13 @@ def register(app: App, deps: BotDeps) -> None:
             channel_id=command["channel_id"],
             user_id=command["user_id"],
         )
-        run_admin_command(
-            deps, client, parsed, lambda text: respond(text=text, response_type="ephemeral")
+        deps.after_ack.run(
+            lambda: run_admin_command(
+                deps, client, parsed, lambda text: respond(text=text, response_type="ephemeral")
+            ),
+            client=client,
+            channel=parsed.channel_id,
+            user=parsed.user_id,
         )
 
     app.command("/ask")(ask_command)

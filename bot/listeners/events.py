@@ -7,6 +7,7 @@ document's unique Slack file id makes the two share events one ingest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -28,53 +29,80 @@ def first_delivery(deps: BotDeps, body: dict[str, Any]) -> bool:
 
 
 def register(app: App, deps: BotDeps) -> None:
-    def on_mention(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        if first_delivery(deps, body):
-            _ask(deps, client, body, event, "mention")
+    """Events are acked by Bolt before the listener runs; the work goes to AfterAck."""
 
-    def on_message(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        if event.get("bot_id") or not first_delivery(deps, body):
-            return
-        if event.get("subtype") == "file_share":
-            for file in event.get("files", []):
-                accept_shared_file(
-                    deps, client, team_id=body["team_id"], channel_id=event["channel"],
-                    user_id=event.get("user", ""), file=file, message_ts=event.get("ts"),
-                )  # fmt: skip
-            return
-        if event.get("subtype") or _mentions_bot(body, event):
-            return  # edits, joins...; and @mentions are answered by on_mention
-        if event.get("channel_type") == "im":
-            _ask(deps, client, body, event, "dm")
-        elif event.get("thread_ts") and _in_answer_thread(deps, body, event):
-            _ask(deps, client, body, event, "thread_followup")
+    def later(handler: Handler) -> Callable[..., None]:
+        def listener(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+            channel = event.get("channel") or event.get("channel_id")
+            deps.after_ack.run(
+                lambda: handler(deps, client, body, event) if first_delivery(deps, body) else None,
+                client=client,
+                channel=channel,
+                user=event.get("user") or event.get("user_id"),
+            )
 
-    def on_file_shared(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        if not first_delivery(deps, body):
-            return
-        file = client.files_info(file=event["file_id"])["file"]
-        accept_shared_file(
-            deps, client, team_id=body["team_id"], channel_id=event["channel_id"],
-            user_id=event.get("user_id", ""), file=file,
-            message_ts=share_ts(file, event["channel_id"]),
-        )  # fmt: skip
+        listener.__name__ = handler.__name__
+        return listener
 
-    def on_file_deleted(body: dict[str, Any], event: dict[str, Any]) -> None:
-        if first_delivery(deps, body):
-            forget_deleted_file(deps, team_id=body["team_id"], file_id=event["file_id"])
+    app.event("app_mention")(later(on_mention))
+    app.event("message")(later(on_message))
+    app.event("file_shared")(later(on_file_shared))
+    app.event("file_deleted")(later(on_file_deleted))
+    app.event("file_unshared")(later(on_file_unshared))
 
-    def on_file_unshared(body: dict[str, Any], event: dict[str, Any]) -> None:
-        if first_delivery(deps, body):
-            forget_unshared_file(
-                deps, team_id=body["team_id"], file_id=event["file_id"],
-                channel_id=event["channel_id"],
+
+Handler = Callable[[BotDeps, WebClient, dict[str, Any], dict[str, Any]], None]
+
+
+def on_mention(
+    deps: BotDeps, client: WebClient, body: dict[str, Any], event: dict[str, Any]
+) -> None:
+    _ask(deps, client, body, event, "mention")
+
+
+def on_message(
+    deps: BotDeps, client: WebClient, body: dict[str, Any], event: dict[str, Any]
+) -> None:
+    if event.get("bot_id"):
+        return
+    if event.get("subtype") == "file_share":
+        for file in event.get("files", []):
+            accept_shared_file(
+                deps, client, team_id=body["team_id"], channel_id=event["channel"],
+                user_id=event.get("user", ""), file=file, message_ts=event.get("ts"),
             )  # fmt: skip
+        return
+    if event.get("subtype") or _mentions_bot(body, event):
+        return  # edits, joins...; and @mentions are answered by on_mention
+    if event.get("channel_type") == "im":
+        _ask(deps, client, body, event, "dm")
+    elif event.get("thread_ts") and _in_answer_thread(deps, body, event):
+        _ask(deps, client, body, event, "thread_followup")
 
-    app.event("app_mention")(on_mention)
-    app.event("message")(on_message)
-    app.event("file_shared")(on_file_shared)
-    app.event("file_deleted")(on_file_deleted)
-    app.event("file_unshared")(on_file_unshared)
+
+def on_file_shared(
+    deps: BotDeps, client: WebClient, body: dict[str, Any], event: dict[str, Any]
+) -> None:
+    file = client.files_info(file=event["file_id"])["file"]
+    accept_shared_file(
+        deps, client, team_id=body["team_id"], channel_id=event["channel_id"],
+        user_id=event.get("user_id", ""), file=file,
+        message_ts=share_ts(file, event["channel_id"]),
+    )  # fmt: skip
+
+
+def on_file_deleted(
+    deps: BotDeps, client: WebClient, body: dict[str, Any], event: dict[str, Any]
+) -> None:
+    forget_deleted_file(deps, team_id=body["team_id"], file_id=event["file_id"])
+
+
+def on_file_unshared(
+    deps: BotDeps, client: WebClient, body: dict[str, Any], event: dict[str, Any]
+) -> None:
+    forget_unshared_file(
+        deps, team_id=body["team_id"], file_id=event["file_id"], channel_id=event["channel_id"]
+    )
 
 
 def _ask(

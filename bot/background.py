@@ -1,0 +1,60 @@
+"""Work that follows an ack runs here: few threads, so acks never wait behind it.
+
+Slack needs its answer within 3 s and we hold ourselves to a bare Bolt app's ack
+latency. Recording, posting placeholders and enqueueing are done by a small pool
+per process; under a burst the work queues up here while the acks go out at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_sdk import WebClient
+
+log = logging.getLogger(__name__)
+
+
+def apologise(
+    client: WebClient, channel: str | None, user: str | None, error: BaseException
+) -> None:
+    """The log keeps the traceback; the person gets a short apology with a reference id."""
+    reference = uuid.uuid4().hex[:8]
+    log.error("unhandled error (reference %s)", reference, exc_info=error)
+    if channel and user:
+        client.chat_postEphemeral(
+            channel=channel,
+            user=user,
+            text=f"Sorry, something went wrong on my side (reference {reference}); "
+            "please try again in a moment.",
+        )
+
+
+class AfterAck:
+    def __init__(self, workers: int = 2) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="after-ack")
+
+    def run(
+        self,
+        work: Callable[[], object],
+        *,
+        client: WebClient,
+        channel: str | None,
+        user: str | None,
+    ) -> None:
+        """Run ``work`` soon; if it fails, the person hears about it (see ``apologise``)."""
+        self._pool.submit(self._guarded, work, client, channel, user)
+
+    @staticmethod
+    def _guarded(
+        work: Callable[[], object], client: WebClient, channel: str | None, user: str | None
+    ) -> None:
+        try:
+            work()
+        except Exception as error:  # the edge of the background: report, never lose it
+            apologise(client, channel, user, error)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
