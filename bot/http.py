@@ -45,10 +45,12 @@ def _not_ready(deps: BotDeps) -> str | None:
     try:
         with deps.session() as session:
             session.execute(text("SELECT 1"))
+            # The schema comes from `ragtime db upgrade`; without it every request would fail.
+            version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except Exception as exc:  # readiness reports, it never raises
         log.warning("not ready: %s", type(exc).__name__)
-        return "database unreachable"
-    return None
+        return "database unreachable or without its schema; run `ragtime db upgrade`"
+    return None if version else "database schema missing; run `ragtime db upgrade`"
 
 
 def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
