@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 EVAL := ../shared/eval
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup test unit integration lint format bench demo clean
+.PHONY: setup test unit integration e2e lint format bench demo clean
 
 setup: $(STAMP)
 
@@ -26,6 +26,9 @@ unit: setup
 integration: setup
 	$(BIN)/pytest -q tests/integration
 
+e2e: setup
+	$(BIN)/pytest -q tests/e2e
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -37,15 +40,14 @@ format: setup
 
 bench: setup
 	$(BIN)/python -m bench.retrieval
+	$(BIN)/python -m bench.threshold
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.ack
+	$(BIN)/python -m bench.answer
 
 demo: setup
-	rm -rf .ragtime/demo-index
-	$(BIN)/ragtime --index .ragtime/demo-index ingest $(EVAL)/pdfs
-	$(BIN)/ragtime --index .ragtime/demo-index ask "How much does a landing page cost?"
-	$(BIN)/ragtime --index .ragtime/demo-index ask "What happens when three of the five face-up cards are Locomotives?"
-	$(BIN)/ragtime --index .ragtime/demo-index ask "What is the capital of France?"
+	$(BIN)/ragtime demo
 
 clean:
 	rm -rf $(VENV) .ragtime .pytest_cache .mypy_cache .ruff_cache

@@ -86,7 +86,9 @@ def import_time() -> float:
     runs = []
     for _ in range(3):
         started = time.perf_counter()
-        subprocess.run([PYTHON, "-c", "import bot.http, bot.deps, worker.enqueue"], check=True, cwd=ROOT)
+        subprocess.run(
+            [PYTHON, "-c", "import bot.http, bot.deps, worker.enqueue"], check=True, cwd=ROOT
+        )
         runs.append(time.perf_counter() - started)
     return min(runs)
 

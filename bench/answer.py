@@ -68,12 +68,21 @@ def main() -> None:
     data = scratch_dir("answer")
     started = time.perf_counter()
     fill(data / "index", args.chunks)
-    print(f"{args.chunks:,} synthetic chunks in scope, written in {time.perf_counter() - started:.0f} s")
-    limits = {"RAGTIME_RATE_LIMIT_USER_PER_HOUR": "100000", "RAGTIME_RATE_LIMIT_WORKSPACE_PER_HOUR": "100000"}
+    print(
+        f"{args.chunks:,} synthetic chunks in scope, written in {time.perf_counter() - started:.0f} s"
+    )
+    limits = {
+        "RAGTIME_RATE_LIMIT_USER_PER_HOUR": "100000",
+        "RAGTIME_RATE_LIMIT_WORKSPACE_PER_HOUR": "100000",
+    }
     with local_stack(data, extra_env={"RAGTIME_EMBEDDER": "local"} | limits) as stack:
         for pdf in eval_pdfs():
-            shared = stack.driver.share_file(pdf.name, pdf.read_bytes(), user=ALICE, channel=GENERAL)
-            stack.standin.wait_for_message(GENERAL, thread_ts=shared.ts, contains="Indexed", timeout=300)
+            shared = stack.driver.share_file(
+                pdf.name, pdf.read_bytes(), user=ALICE, channel=GENERAL
+            )
+            stack.standin.wait_for_message(
+                GENERAL, thread_ts=shared.ts, contains="Indexed", timeout=300
+            )
         questions = [q["question"] for q in eval_questions()]
         for question in questions[:3]:
             ask(stack, question)  # warm: model, index mirror, connections

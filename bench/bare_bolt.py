@@ -12,7 +12,9 @@ from slack_sdk import WebClient
 
 def create_wsgi_app() -> WSGIApplication:
     app = App(
-        client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["RAGTIME_SLACK_API_URL"]),
+        client=WebClient(
+            token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["RAGTIME_SLACK_API_URL"]
+        ),
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
         token_verification_enabled=False,
     )

@@ -61,7 +61,9 @@ def main() -> None:
             elapsed = (time.perf_counter() - started) * 1000
             connection.close()
             with lock:
-                (latencies if status == 200 else errors).append(elapsed if status == 200 else status)
+                (latencies if status == 200 else errors).append(
+                    elapsed if status == 200 else status
+                )
 
     threads = [threading.Thread(target=run) for _ in range(concurrency)]
     for thread in threads:

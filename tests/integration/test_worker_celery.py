@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -160,7 +159,6 @@ def test_a_shared_pdf_is_indexed_then_questions_are_answered(worker: RunningWork
         question = get_question(session, question_id=question_id)
         assert question is not None and question.status == "answered"
     print(f"\nenqueue to answer posted (ms): {[round(s * 1000) for s in latencies]}")
-    assert statistics.median(latencies) < 5.0  # a sanity bound only; bench/ measures
 
 
 def test_a_rate_limited_slack_is_retried_after_retry_after(worker: RunningWorker) -> None:

@@ -1,0 +1,39 @@
+"""docker-compose.yml and the Procfile run commands that exist, with the settings they need."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from ragtime.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _runs(command: list[str]) -> None:
+    assert command[0] == "ragtime"
+    build_parser().parse_args(command[1:])  # exits (fails the test) on an unknown command
+
+
+def test_compose_file_is_valid_and_wires_every_service() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "migrate", "bot", "worker"} <= set(services)
+    for name in ("migrate", "bot", "worker"):
+        service = services[name]
+        _runs(service["command"])
+        environment = service["environment"]
+        assert environment["DATABASE_URL"].startswith("postgresql+psycopg://")
+        assert environment["REDIS_URL"].startswith("redis://redis:")
+        assert "ragtime-data:/data" in service["volumes"]
+    assert services["bot"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert set(compose["volumes"]) == {"postgres-data", "ragtime-data"}
+
+
+def test_procfile_runs_known_commands() -> None:
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    processes = dict(line.split(": ", 1) for line in lines if line.strip())
+    assert set(processes) == {"release", "web", "worker"}
+    for command in processes.values():
+        _runs(command.split())
