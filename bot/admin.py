@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.deps import BotDeps
 from ragtime.db.audit import record_audit
@@ -148,25 +149,36 @@ def _reindex(deps: BotDeps, client: WebClient, command: Command) -> str:
 
 
 def _forget(deps: BotDeps, command: Command) -> str:
-    document = _one_document(deps, command)
-    if isinstance(document, str):
-        return document
-    with deps.session() as session:
-        mark_document_deleted(session, document_id=document.id)
-    deps.enqueuer.forget(document.id)
-    _audit(deps, command, "succeeded", document.id)
-    return f"Forgot *{document.title}*: it no longer answers questions anywhere."
+    return _change_document(
+        deps, command, lambda session, doc_id: mark_document_deleted(session, document_id=doc_id),
+        deps.enqueuer.forget, "Forgot *{title}*: it no longer answers questions anywhere.",
+    )  # fmt: skip
 
 
 def _publish(deps: BotDeps, command: Command) -> str:
+    return _change_document(
+        deps, command, lambda session, doc_id: publish_document(session, document_id=doc_id),
+        deps.enqueuer.sync_scope,
+        "Published *{title}*: questions anywhere in this workspace can use it now.",
+    )  # fmt: skip
+
+
+def _change_document(
+    deps: BotDeps,
+    command: Command,
+    change: Callable[[Session, str], object],
+    then: Callable[[str], None],
+    done: str,
+) -> str:
+    """Find the named document, change it in the database, tell the worker, audit it."""
     document = _one_document(deps, command)
     if isinstance(document, str):
         return document
     with deps.session() as session:
-        publish_document(session, document_id=document.id)
-    deps.enqueuer.sync_scope(document.id)
+        change(session, document.id)
+    then(document.id)
     _audit(deps, command, "succeeded", document.id)
-    return f"Published *{document.title}*: questions anywhere in this workspace can use it now."
+    return done.format(title=document.title)
 
 
 def _audit(deps: BotDeps, command: Command, outcome: AuditOutcome, detail: str = "") -> None:

@@ -100,3 +100,40 @@ def test_ragtime_docs_and_stats_answer_privately(product: Product) -> None:
             timeout=30,
             what=f"/ragtime {text}",
         )
+
+
+def test_an_admin_publishes_a_document_to_the_whole_workspace_then_forgets_it(
+    product: Product,
+) -> None:
+    from bot.standin import CAROL, SALES
+
+    name = f"handbook-{uuid.uuid4().hex[:6]}.pdf"
+    _share(
+        product, name, _pdf("Staff handbook", "The Wombat office closes at 17:30."), channel=SALES
+    )
+    question = "When does the Wombat office close?"
+    assert "17:30" not in _text(_ask(product, question, channel=GENERAL))
+
+    driver, slack = product.stack.driver, product.stack.standin
+    driver.slash_command("/ragtime", f"publish {name}", user=CAROL, channel=SALES)
+    slack.wait_for(lambda: any("Published" in e.text for e in slack.ephemerals(CAROL)), timeout=30)
+    seen = slack.wait_for(
+        lambda: (
+            "17:30" in _text(answer := _ask(product, f"{question} ({uuid.uuid4().hex[:4]})"))
+            and answer
+        ),
+        timeout=60,
+        what="the published document answering in #general",
+    )
+    assert name in _text(seen)
+
+    driver.slash_command("/ragtime", f"forget {name}", user=CAROL, channel=SALES)
+    slack.wait_for(lambda: any("Forgot" in e.text for e in slack.ephemerals(CAROL)), timeout=30)
+    slack.wait_for(
+        lambda: (
+            "17:30"
+            not in _text(_ask(product, f"{question} ({uuid.uuid4().hex[:4]})", channel=SALES))
+        ),
+        timeout=60,
+        what="the forgotten document to stop answering",
+    )
