@@ -12,23 +12,16 @@ limits on each file; a child that runs out of time or memory is replaced.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import os
-import select
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 from ragtime.domain import Page
+from ragtime.pdf_process import ReaderChild
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +48,6 @@ _MESSAGES = {
     " was stopped; share a smaller or simpler version of the file.",
 }
 # The child must see the same packages as the parent even though -I drops PYTHONPATH.
-_CHILD_CODE = "import sys; sys.path[:0] = {paths!r}; import ragtime.pdf_child as m; m.main()"
-_LENGTH_BYTES = 8  # each frame on the pipes: 8-byte big-endian length, then the bytes
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +89,7 @@ class PdfReaderProcess:
     def __init__(self, recycle_after: int = 50) -> None:
         self._recycle_after = recycle_after
         self._lock = threading.Lock()
-        self._child: _Child | None = None
+        self._child: ReaderChild | None = None
 
     @property
     def pid(self) -> int | None:
@@ -132,7 +122,11 @@ class PdfReaderProcess:
         child = self._child_for(limits.memory_mb)
         deadline = time.monotonic() + limits.timeout_seconds
         try:
-            answer = child.ask(pdf, limits, deadline)
+            # The CPU limit is only a backstop to the wall time.
+            cpu_seconds = math.ceil(limits.timeout_seconds) + 1
+            answer = child.ask(
+                pdf, max_pages=limits.max_pages, cpu_seconds=cpu_seconds, deadline=deadline
+            )
         except TimeoutError:
             self._child = None
             child.kill()
@@ -146,136 +140,18 @@ class PdfReaderProcess:
             self._retire()
         return answer
 
-    def _child_for(self, memory_mb: int) -> _Child:
+    def _child_for(self, memory_mb: int) -> ReaderChild:
         child = self._child
         if child and (child.memory_mb != memory_mb or child.process.poll() is not None):
             self._retire()  # memory_mb is fixed at start; a dead child can't take the file
         if self._child is None:
-            self._child = _Child.start(memory_mb)
+            self._child = ReaderChild.start(memory_mb)
         return self._child
 
     def _retire(self) -> None:
         child, self._child = self._child, None
         if child:
             child.stop()
-
-
-class _Child:
-    """A running reader process and the framed protocol spoken over its pipes."""
-
-    def __init__(self, process: subprocess.Popen[bytes], memory_mb: int, stderr: IO[bytes]) -> None:
-        self.process, self.memory_mb, self.stderr = process, memory_mb, stderr
-        self.served = 0
-        self.exited = False  # it died answering; its cause of death is the answer
-
-    @classmethod
-    def start(cls, memory_mb: int) -> _Child:
-        paths = [str(Path(__file__).resolve().parents[1]), *filter(None, sys.path)]
-        code = _CHILD_CODE.format(paths=paths)
-        command = [sys.executable, "-I", "-W", "ignore", "-c", code, str(memory_mb)]
-        # A file, not a pipe, for stderr: nobody has to drain it while the child works.
-        stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop() and kill()
-        try:  # env={} keeps secrets out of its reach.
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                env={},
-                cwd="/",
-            )
-        except BaseException:
-            stderr.close()
-            raise
-        assert process.stdin is not None
-        os.set_blocking(process.stdin.fileno(), False)
-        return cls(process, memory_mb, stderr)
-
-    def ask(self, pdf: memoryview, limits: PdfLimits, deadline: float) -> dict[str, Any]:
-        """Send one request and wait for its answer until ``deadline``."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        cpu_seconds = math.ceil(limits.timeout_seconds) + 1  # only a backstop to the wall time
-        header = json.dumps({"max_pages": limits.max_pages, "cpu_seconds": cpu_seconds})
-        if self.served:  # keep only this request's complaints (a fresh child's are all new)
-            self.stderr.seek(0)
-            self.stderr.truncate()
-        requests, answers = self.process.stdin.fileno(), self.process.stdout.fileno()
-        try:
-            _send(requests, [_frame(header.encode()), _frame(pdf)], deadline)
-            length = int.from_bytes(_receive(answers, _LENGTH_BYTES, deadline), "big")
-            answer: dict[str, Any] = json.loads(_receive(answers, length, deadline))
-        except (BrokenPipeError, EOFError):
-            self.exited = True
-            return self._death_answer(deadline)
-        return answer
-
-    def _death_answer(self, deadline: float) -> dict[str, Any]:
-        try:  # it closed its end of the pipe, so it is on its way out
-            returncode = self.process.wait(max(deadline - time.monotonic(), 0.5))
-        except subprocess.TimeoutExpired:
-            raise TimeoutError from None
-        self.stderr.seek(0, os.SEEK_END)
-        self.stderr.seek(max(self.stderr.tell() - 2000, 0))
-        cause = _cause_of_death(returncode, self.stderr.read())
-        return {"error": cause, "detail": f"reader process exited {returncode}"}
-
-    def stop(self) -> None:
-        """Let the child finish: it exits when its stdin closes."""
-        try:
-            _close_pipes(self.process)
-            self.process.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        finally:
-            self.stderr.close()
-
-    def kill(self) -> None:
-        self.process.kill()  # SIGKILL, and reaped: nothing left behind
-        self.process.wait()
-        _close_pipes(self.process)
-        self.stderr.close()
-
-
-def _close_pipes(process: subprocess.Popen[bytes]) -> None:
-    for pipe in (process.stdin, process.stdout):
-        if pipe:
-            pipe.close()  # stdin's buffer is empty: everything went through os.write
-
-
-def _frame(body: bytes | memoryview) -> list[bytes | memoryview]:
-    return [len(body).to_bytes(_LENGTH_BYTES, "big"), body]
-
-
-def _send(fd: int, frames: list[list[bytes | memoryview]], deadline: float) -> None:
-    for chunk in (chunk for frame in frames for chunk in frame):
-        view = memoryview(chunk).cast("B")
-        while view:
-            _wait(fd, select.POLLOUT, deadline)
-            view = view[os.write(fd, view[:_CHUNK]) :]
-
-
-def _receive(fd: int, size: int, deadline: float) -> bytes:
-    received = bytearray()
-    while len(received) < size:
-        _wait(fd, select.POLLIN, deadline)
-        chunk = os.read(fd, min(size - len(received), _CHUNK))
-        if not chunk:
-            raise EOFError("the PDF reader process closed its output")
-        received += chunk
-    return bytes(received)
-
-
-def _wait(fd: int, event: int, deadline: float) -> None:
-    """Block until ``fd`` is ready (or hung up), or raise TimeoutError at ``deadline``."""
-    poller = select.poll()  # not select(): it fails on descriptors above 1023
-    poller.register(fd, event)
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError
-        if poller.poll(math.ceil(left * 1000)):
-            return
 
 
 def _pdf_body(data: bytes, limits: PdfLimits) -> memoryview:
@@ -298,18 +174,6 @@ def _texts(answer: dict[str, Any], limits: PdfLimits) -> list[str]:
     if reason not in _MESSAGES:
         reason = "corrupt"
     raise _error(reason, limits, pages=int(answer.get("pages_found", 0)))
-
-
-def _cause_of_death(returncode: int, stderr_tail: bytes) -> str:
-    if returncode == -signal.SIGXCPU:
-        return "timeout"  # RLIMIT_CPU, the backstop behind the wall-time limit
-    if returncode == -signal.SIGKILL:
-        return "out_of_memory"  # nobody but the kernel's OOM killer sends it mid-run
-    if returncode < 0:
-        return "corrupt"  # the parser crashed on this file
-    # A clean exit without an answer is our bug (bad install, bad path), not the user's file.
-    tail = stderr_tail.decode(errors="replace")
-    raise RuntimeError(f"PDF reader process exited {returncode} without an answer: {tail}")
 
 
 def _error(reason: str, limits: PdfLimits, **facts: object) -> PdfError:

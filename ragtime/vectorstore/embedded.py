@@ -27,27 +27,8 @@ from ragtime.vectorstore import VectorStore
 from ragtime.vectorstore.catalog import Catalog, DocumentRow
 from ragtime.vectorstore.fts import keyword_leg, scope_tokens
 from ragtime.vectorstore.fusion import Fused, relative_score_fusion
+from ragtime.vectorstore.index_file import open_index
 from ragtime.vectorstore.mirror import VectorMirror
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    doc_key INTEGER PRIMARY KEY, document_id TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
-    link TEXT NOT NULL, team_id TEXT NOT NULL, conversations TEXT NOT NULL,
-    workspace_wide INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT NOT NULL UNIQUE,
-    doc_key INTEGER NOT NULL, ordinal INTEGER NOT NULL, page_start INTEGER NOT NULL,
-    page_end INTEGER NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_key);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    text, scope, tokenize = 'unicode61 remove_diacritics 2');
-CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_key INTEGER NOT NULL);
-"""
-
-
-class IndexMismatchError(Exception):
-    """The index on disk was built by a different embedder than the one configured."""
 
 
 class EmbeddedStore(VectorStore):
@@ -239,26 +220,8 @@ class EmbeddedStore(VectorStore):
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 60000")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.executescript(SCHEMA)
-            self._check_embedder(conn)
-            self._conn = conn
+            self._conn = open_index(self.path, f"{self.embedder}/{self.dimension}")
         return self._conn
-
-    def _check_embedder(self, conn: sqlite3.Connection) -> None:
-        wanted = f"{self.embedder}/{self.dimension}"
-        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('embedder', ?)", (wanted,))
-        found = conn.execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()[0]
-        if found != wanted:
-            conn.close()
-            raise IndexMismatchError(
-                f"The index at {self.path.parent} was built with the {found} embedder, not "
-                f"{wanted}; use another index directory or re-index every document."
-            )
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:

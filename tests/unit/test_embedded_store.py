@@ -11,7 +11,8 @@ import pytest
 
 from ragtime.domain import Chunk, DocumentInfo, DocumentScope, Scope
 from ragtime.embedding.hashing import HashingEmbedder
-from ragtime.vectorstore.embedded import EmbeddedStore, IndexMismatchError
+from ragtime.vectorstore.embedded import EmbeddedStore
+from ragtime.vectorstore.index_file import IndexMismatchError
 
 EMBEDDER = HashingEmbedder()
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import ragtime.pdf
+import ragtime.pdf_process
 from ragtime.domain import Page
 from ragtime.pdf import PdfError, PdfLimits, PdfReaderProcess, extract_pages
 from ragtime.pdf_child import _normalise
@@ -239,7 +240,7 @@ DYING_IDS = ["cpu-limit", "oom-killer", "parser-crash"]
 def test_a_reader_that_dies_without_answering_is_explained(
     monkeypatch: pytest.MonkeyPatch, how: str, kind: str
 ) -> None:
-    monkeypatch.setattr(ragtime.pdf, "_CHILD_CODE", f"import os, signal; {how}  # {{paths}}")
+    monkeypatch.setattr(ragtime.pdf_process, "CHILD_CODE", f"import os, signal; {how}  # {{paths}}")
 
     assert refused(extract_pages, GOOD).kind == kind
 
@@ -248,7 +249,7 @@ def test_a_reader_that_dies_without_answering_is_explained(
 def test_a_reader_that_dies_mid_file_is_explained_and_replaced(
     monkeypatch: pytest.MonkeyPatch, how: str, kind: str
 ) -> None:
-    monkeypatch.setattr(ragtime.pdf, "_CHILD_CODE", die_on(b"Deadly", how))
+    monkeypatch.setattr(ragtime.pdf_process, "CHILD_CODE", die_on(b"Deadly", how))
     deadly = make_pdf([["Deadly page"]])
 
     with PdfReaderProcess() as reader:
@@ -265,7 +266,9 @@ def test_a_reader_that_dies_mid_file_is_explained_and_replaced(
 def test_a_reader_that_exits_without_answering_is_our_bug(
     monkeypatch: pytest.MonkeyPatch, persistent: bool
 ) -> None:
-    monkeypatch.setattr(ragtime.pdf, "_CHILD_CODE", "import sys; sys.exit('no pypdf')  # {paths}")
+    monkeypatch.setattr(
+        ragtime.pdf_process, "CHILD_CODE", "import sys; sys.exit('no pypdf')  # {paths}"
+    )
 
     with pytest.raises(RuntimeError, match="no pypdf"):
         PdfReaderProcess().extract(GOOD) if persistent else extract_pages(GOOD)
