@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 
@@ -23,6 +24,22 @@ def add_commands(commands: Any) -> None:
 
 
 def run_bot(settings: Any, args: argparse.Namespace) -> int:
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+            ("SLACK_APP_TOKEN", settings.slack_app_token if args.socket_mode else "-"),
+        )
+        if value is None
+    ]
+    if missing:
+        print(
+            f"ragtime: set {' and '.join(missing)} to run the bot; "
+            "`ragtime demo` runs it offline against a local Slack stand-in.",
+            file=sys.stderr,
+        )
+        return 2
     if args.socket_mode:
         from bot.socket_mode import run_socket_mode
 

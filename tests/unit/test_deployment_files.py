@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from ragtime.cli import build_parser
@@ -37,3 +38,18 @@ def test_procfile_runs_known_commands() -> None:
     assert set(processes) == {"release", "web", "worker"}
     for command in processes.values():
         _runs(command.split())
+
+
+def test_the_bot_without_credentials_says_what_to_set(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RAGTIME_DATA_DIR", str(tmp_path))
+    from ragtime.cli import main
+
+    assert main(["bot"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "ragtime: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to run the bot; "
+        "`ragtime demo` runs it offline against a local Slack stand-in."
+    )
