@@ -76,6 +76,11 @@ _context: WorkerContext | None = None
 _lock = threading.Lock()
 
 
+def configured_settings() -> Settings:
+    """The settings this worker was started with (else read from the environment)."""
+    return _settings or get_settings()
+
+
 def use_settings(settings: Settings) -> None:
     """Build this process's context (and its forked children's) from ``settings``."""
     global _settings  # noqa: PLW0603 - one per process, by design

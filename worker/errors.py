@@ -64,3 +64,7 @@ def retry_after(headers: Mapping[str, str] | None) -> float | None:
             except ValueError:
                 return None
     return None
+
+
+class TaskExpiredError(Exception):
+    """The task waited longer than its expiry (workers busy or down) and was dropped."""

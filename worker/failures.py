@@ -19,7 +19,7 @@ from ragtime.db.questions import get_question, mark_question
 from ragtime.db.slack_files import first_share
 from worker import names
 from worker.context import WorkerContext
-from worker.errors import TransientError
+from worker.errors import TaskExpiredError, TransientError
 from worker.notify import edit_notice, post_notice
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ GiveUp = Callable[[WorkerContext, Mapping[str, Any], BaseException], None]
 
 def failure_sentence(exc: BaseException, *, doing: str) -> str:
     """One sentence for a person: what stopped ``doing`` and what to do about it."""
+    if isinstance(exc, TaskExpiredError):
+        return f"{doing} waited too long for a free worker, so it was dropped; please try again."
     if isinstance(exc, SoftTimeLimitExceeded):
         return f"{doing} took longer than its time limit, so it was stopped; try again later."
     if isinstance(exc, TransientError):

@@ -15,12 +15,14 @@ from typing import Any, TypeVar
 
 from billiard.exceptions import TimeLimitExceeded, WorkerLostError  # type: ignore[import-untyped]
 from celery import Task, shared_task
+from celery.signals import task_revoked
 
 from worker import names
 from worker.answering import answer_slack_question
 from worker.app import TIME_LIMITS
 from worker.context import current_context
 from worker.errors import TransientError, transient_error
+from worker.expiry import tell_expired
 from worker.failures import GIVE_UP
 from worker.ingesting import ingest_slack_file
 from worker.maintenance import forget_slack_document, sync_document_scope
@@ -45,6 +47,14 @@ class RagtimeTask(Task):  # type: ignore[misc]
         give_up = GIVE_UP.get(self.name)
         if give_up is not None:
             give_up(current_context(), kwargs, exc)
+
+
+def _on_revoked(sender: Any = None, request: Any = None, expired: bool = False, **_: Any) -> None:
+    if expired and request is not None and sender is not None:
+        tell_expired(sender.name, request.kwargs or {})
+
+
+task_revoked.connect(_on_revoked, weak=False)
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from tests.unit.test_worker_fake_slack import (
     worker_context,
     worker_settings,
 )
+from worker import names
 from worker.answering import answer_slack_question
 from worker.context import WorkerContext
 from worker.errors import TransientError
@@ -251,3 +252,17 @@ def test_when_answering_fails_for_good_the_placeholder_says_so(
         "Answering this question failed because Slack could not be reached;"
         " try again in a few minutes."
     )
+
+
+def test_a_question_dropped_for_waiting_too_long_says_so_instead_of_looking_forever(
+    ctx: WorkerContext, fake_slack: FakeSlack
+) -> None:
+    from worker.expiry import tell_expired
+
+    question_id = ask(ctx)
+    tell_expired(names.ANSWER_QUESTION, {"question_id": question_id}, ctx)
+
+    [update] = fake_slack.calls_to("chat.update")
+    assert update.params["ts"] == PLACEHOLDER_TS
+    assert "waited too long for a free worker" in str(update.params["text"])
+    assert status(ctx, question_id) == "failed"
