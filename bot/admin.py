@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.blocks import escape
 from bot.deps import BotDeps
 from ragtime.db.audit import record_audit
 from ragtime.db.documents import documents_visible_in, mark_document_deleted, publish_document
@@ -19,6 +20,7 @@ from ragtime.db.locks import acquire_lock, release_lock
 from ragtime.db.models import AuditOutcome, Document
 from ragtime.db.slack_lookups import find_workspace_document
 from ragtime.db.stats import workspace_stats
+from worker.names import REINDEX_LOCK_TTL_SECONDS
 
 HELP = """*ragtime* answers questions from the PDFs shared in this conversation.
 • `/ask <question>` (or @mention me, DM me, or reply in my answer's thread)
@@ -27,7 +29,6 @@ HELP = """*ragtime* answers questions from the PDFs shared in this conversation.
 • `/ragtime stats`: questions, answer rate, 👍/👎, slowest and most-downvoted answers
 Admins: `/ragtime reindex [all|<document>]`, `/ragtime forget <document>`, `/ragtime publish <document>`"""
 ADMIN_ONLY = {"reindex", "forget", "publish"}
-REINDEX_LOCK_SECONDS = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +100,23 @@ def _stats(deps: BotDeps, command: Command) -> str:
     if stats.slowest:
         lines.append("*Slowest answers:*")
         lines += [
-            f"• {s.total_ms / 1000:.1f} s: {s.question or '(text purged)'}" for s in stats.slowest
+            f"• {s.total_ms / 1000:.1f} s: {_shown(s.question, s.conversation_id, command)}"
+            for s in stats.slowest
         ]
     if stats.most_downvoted:
         lines.append("*Most downvoted:*")
         lines += [
-            f"• 👎 {d.downvotes}: {d.question or '(text purged)'}" for d in stats.most_downvoted
+            f"• 👎 {d.downvotes}: {_shown(d.question, d.conversation_id, command)}"
+            for d in stats.most_downvoted
         ]
     return "\n".join(lines)
+
+
+def _shown(question: str, conversation_id: str, command: Command) -> str:
+    """A question's text only where it was asked: stats must not leak other conversations."""
+    if conversation_id != command.channel_id:
+        return "(asked in another conversation)"
+    return escape(question) or "(text purged)"
 
 
 def _one_document(deps: BotDeps, command: Command) -> Document | str:
@@ -130,13 +140,13 @@ def _reindex(deps: BotDeps, client: WebClient, command: Command) -> str:
     lock = f"reindex:{command.team_id}"
     with deps.session() as session:
         taken = acquire_lock(
-            session, name=lock, holder=command.user_id, ttl_seconds=REINDEX_LOCK_SECONDS
+            session, name=lock, holder=command.user_id, ttl_seconds=REINDEX_LOCK_TTL_SECONDS
         )
     if not taken:
         _audit(deps, command, "denied", "a re-index is already running")
         return "A re-index is already running; I'll post its progress where it was started."
-    posted = client.chat_postMessage(channel=command.channel_id, text="Re-indexing: starting…")
     try:
+        posted = client.chat_postMessage(channel=command.channel_id, text="Re-indexing: starting…")
         deps.enqueuer.reindex(
             command.team_id, command.user_id, target_id, command.channel_id, str(posted["ts"])
         )

@@ -20,6 +20,7 @@ USAGE = (
     "Ask me about the PDFs shared in this conversation, for example "
     "`/ask How much does a landing page cost?`"
 )
+UNTAKEN = "I couldn't take this question just now; please ask it again in a moment."
 _MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 
 
@@ -53,7 +54,8 @@ def accept_question(
     if limited is not None:
         tell(limited.sentence)
         return None
-    private = asked_via == "slash_command" and deps.settings.answer_visibility == "private"
+    # Private answers are ephemeral and can't replace a placeholder: none is posted.
+    private = deps.settings.answer_visibility == "private"
     placeholder_ts = None
     if not private:
         posted = client.chat_postMessage(
@@ -63,6 +65,32 @@ def accept_question(
             blocks=placeholder_blocks(text),
         )
         placeholder_ts = str(posted["ts"])
+    try:
+        question_id = _record_and_enqueue(
+            deps, team_id=team_id, channel_id=channel_id, user_id=user_id, text=text,
+            asked_via=asked_via, thread_ts=thread_ts or placeholder_ts,
+            placeholder_ts=placeholder_ts,
+        )  # fmt: skip
+    except Exception:
+        if placeholder_ts is not None:  # never leave "Looking…" behind
+            client.chat_update(channel=channel_id, ts=placeholder_ts, text=UNTAKEN, blocks=[])
+        raise
+    if private:
+        tell("Looking through the documents shared here… I'll answer you privately.")
+    return question_id
+
+
+def _record_and_enqueue(
+    deps: BotDeps,
+    *,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    text: str,
+    asked_via: AskedVia,
+    thread_ts: str | None,
+    placeholder_ts: str | None,
+) -> str:
     with deps.session() as session:
         question = record_question(
             session,
@@ -71,13 +99,11 @@ def accept_question(
             user_id=user_id,
             text=text,
             asked_via=asked_via,
-            thread_ts=thread_ts or placeholder_ts,
+            thread_ts=thread_ts,
         )
         if placeholder_ts is not None:
             set_answer_message(
                 session, question_id=question.id, channel=channel_id, ts=placeholder_ts
             )
     deps.enqueuer.answer(question.id)
-    if private:
-        tell("Looking through the documents shared here… I'll answer you privately.")
     return question.id

@@ -15,21 +15,31 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_sdk import WebClient
 
 log = logging.getLogger(__name__)
+Tell = Callable[[str], object]
 
 
 def apologise(
-    client: WebClient, channel: str | None, user: str | None, error: BaseException
+    client: WebClient,
+    channel: str | None,
+    user: str | None,
+    error: BaseException,
+    tell: Tell | None = None,
 ) -> None:
-    """The log keeps the traceback; the person gets a short apology with a reference id."""
+    """The log keeps the traceback; the person gets a short apology with a reference id.
+
+    ``tell`` (a slash command's response_url) reaches people where the bot can't post,
+    such as a DM between two other people.
+    """
     reference = uuid.uuid4().hex[:8]
     log.error("unhandled error (reference %s)", reference, exc_info=error)
-    if channel and user:
-        client.chat_postEphemeral(
-            channel=channel,
-            user=user,
-            text=f"Sorry, something went wrong on my side (reference {reference}); "
-            "please try again in a moment.",
-        )
+    text = (
+        f"Sorry, something went wrong on my side (reference {reference}); "
+        "please try again in a moment."
+    )
+    if tell is not None:
+        tell(text)
+    elif channel and user:
+        client.chat_postEphemeral(channel=channel, user=user, text=text)
 
 
 class AfterAck:
@@ -43,18 +53,23 @@ class AfterAck:
         client: WebClient,
         channel: str | None,
         user: str | None,
+        tell: Tell | None = None,
     ) -> None:
         """Run ``work`` soon; if it fails, the person hears about it (see ``apologise``)."""
-        self._pool.submit(self._guarded, work, client, channel, user)
+        self._pool.submit(self._guarded, work, client, channel, user, tell)
 
     @staticmethod
     def _guarded(
-        work: Callable[[], object], client: WebClient, channel: str | None, user: str | None
+        work: Callable[[], object],
+        client: WebClient,
+        channel: str | None,
+        user: str | None,
+        tell: Tell | None,
     ) -> None:
         try:
             work()
         except Exception as error:  # the edge of the background: report, never lose it
-            apologise(client, channel, user, error)
+            apologise(client, channel, user, error, tell)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)

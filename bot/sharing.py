@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.blocks import escape
 from bot.deps import BotDeps
 from ragtime.db.documents import (
     create_or_get_document_for_file,
@@ -14,7 +15,7 @@ from ragtime.db.documents import (
     share_document,
     unshare_document,
 )
-from ragtime.db.slack_lookups import document_for_file
+from ragtime.db.slack_lookups import document_for_file, forget_shares, requeue_document
 
 
 def is_pdf(file: dict[str, Any]) -> bool:
@@ -38,13 +39,22 @@ def accept_shared_file(
     """Record the share and queue the ingest once, however many events announce it."""
     name = str(file.get("name") or file.get("title") or file["id"])
     if not is_pdf(file):
-        client.chat_postEphemeral(
-            channel=channel_id, user=user_id, text=f"I only read PDFs, so I'll leave {name} alone."
-        )
+        if message_ts is not None:  # say it once: on the share message, not on file_shared too
+            client.chat_postEphemeral(
+                channel=channel_id,
+                user=user_id,
+                text=f"I only read PDFs, so I'll leave {escape(name)} alone.",
+            )
         return
     with deps.session() as session:
         document, created = create_or_get_document_for_file(
             session, team_id=team_id, slack_file_id=file["id"], title=name, shared_by=user_id
+        )
+        was = document.status
+        if was == "deleted":
+            forget_shares(session, document_id=document.id)
+        requeued = was in ("deleted", "failed") and requeue_document(
+            session, document_id=document.id
         )
         new_here = share_document(
             session,
@@ -53,16 +63,16 @@ def accept_shared_file(
             shared_by=user_id,
             message_ts=message_ts,
         )
-        status = document.status
-    reply = _reply_for(deps, document.id, name, created=created, new_here=new_here, status=status)
+    shown = escape(name)
+    reply = _reply_for(deps, document.id, shown, queue=created or requeued, new_here=new_here)
     if reply:
         client.chat_postMessage(channel=channel_id, thread_ts=message_ts, text=reply)
 
 
 def _reply_for(
-    deps: BotDeps, document_id: str, name: str, *, created: bool, new_here: bool, status: str
+    deps: BotDeps, document_id: str, name: str, *, queue: bool, new_here: bool
 ) -> str | None:
-    if created or status == "failed":
+    if queue:
         deps.enqueuer.ingest(document_id)
         return f"Reading *{name}*… I'll reply here when it's ready to answer questions."
     if new_here:

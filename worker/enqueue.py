@@ -15,6 +15,9 @@ from worker import names
 SendTask = Callable[..., Any]
 
 
+REMOVAL_EXPIRY_SECONDS = 7 * 24 * 3600
+
+
 class Enqueuer:
     """Sends each task to its queue with an expiry, so a stale task is dropped, not run late.
 
@@ -83,4 +86,9 @@ class Enqueuer:
 
     def _send(self, name: str, **kwargs: str) -> None:
         queue = names.QUEUE_OF[name]
-        self._send_task(name, kwargs=kwargs, queue=queue, expires=self._expiry[queue])
+        expires = self._expiry[queue]
+        if name in (names.FORGET_DOCUMENT, names.SYNC_DOCUMENT_SCOPE):
+            # Removals must not be lost to a worker that was down for an hour: the
+            # database already says "deleted" or "unshared", the index must follow.
+            expires = max(expires, REMOVAL_EXPIRY_SECONDS)
+        self._send_task(name, kwargs=kwargs, queue=queue, expires=expires)

@@ -31,7 +31,8 @@ QUEUE_OF = {
 # The bot takes this lock (ragtime.db.locks.acquire_lock, holder=the admin's user id) when
 # it accepts `/ragtime reindex`; the REINDEX task releases it when done. The time to live
 # outlasts the maintenance queue's hard time limit, so a killed worker frees it too.
-REINDEX_LOCK_TTL_SECONDS = 3600
+# Longer than a re-index may wait in the queue (1 h) plus its hard time limit (55 min).
+REINDEX_LOCK_TTL_SECONDS = 2 * 3600
 
 
 def reindex_lock_name(team_id: str) -> str:

@@ -39,6 +39,10 @@ def record_vote(
         record_feedback(session, answer_id=answer_id, user_id=user, vote=vote)
         tally = vote_counts(session, answer_id=answer_id)
     message = body.get("message") or {}
+    if body.get("container", {}).get("is_ephemeral") or not message.get("blocks"):
+        # A private answer: Slack won't let us edit it, the thanks is enough.
+        client.chat_postEphemeral(channel=channel, user=user, text=THANKS[vote])
+        return
     client.chat_update(
         channel=channel,
         ts=body["container"]["message_ts"],

@@ -30,6 +30,7 @@ def register(app: App, deps: BotDeps) -> None:
             client=client,
             channel=command["channel_id"],
             user=command["user_id"],
+            tell=lambda text: respond(text=text, response_type="ephemeral"),
         )
 
     def ragtime_command(
@@ -49,6 +50,7 @@ def register(app: App, deps: BotDeps) -> None:
             client=client,
             channel=parsed.channel_id,
             user=parsed.user_id,
+            tell=lambda text: respond(text=text, response_type="ephemeral"),
         )
 
     app.command("/ask")(ask_command)

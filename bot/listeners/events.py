@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.asking import accept_question, question_text
 from bot.deps import BotDeps
-from bot.sharing import accept_shared_file, forget_deleted_file, forget_unshared_file
+from bot.sharing import accept_shared_file, forget_deleted_file, forget_unshared_file, is_pdf
 from ragtime.db.audit import claim_event
 from ragtime.db.slack_lookups import is_answer_thread
 
@@ -84,6 +84,8 @@ def on_file_shared(
     deps: BotDeps, client: WebClient, body: dict[str, Any], event: dict[str, Any]
 ) -> None:
     file = client.files_info(file=event["file_id"])["file"]
+    if not is_pdf(file):
+        return  # the share's message event already told the person, once
     accept_shared_file(
         deps, client, team_id=body["team_id"], channel_id=event["channel_id"],
         user_id=event.get("user_id", ""), file=file,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from ragtime.db.models import Document, Question
+from ragtime.db.models import Document, DocumentConversation, Question
 
 
 def is_answer_thread(
@@ -45,3 +45,24 @@ def find_workspace_document(session: Session, *, team_id: str, name: str) -> lis
     ).all()
     exact = [d for d in live if d.id == name.strip() or d.title.lower() == wanted]
     return exact or [d for d in live if d.title.lower().startswith(wanted)]
+
+
+def requeue_document(session: Session, *, document_id: str) -> bool:
+    """A deleted or failed document shared again goes back to the queue.
+
+    True only for the one caller whose UPDATE moved it, so the two events of one
+    share queue one ingest. A deleted document starts over: its old shares go.
+    """
+    moved = session.execute(
+        update(Document)
+        .where(Document.id == document_id, Document.status.in_(("deleted", "failed")))
+        .values(status="queued", error=None, deleted_at=None)
+        .returning(Document.status)
+    ).scalar_one_or_none()
+    return moved is not None
+
+
+def forget_shares(session: Session, *, document_id: str) -> None:
+    session.execute(
+        delete(DocumentConversation).where(DocumentConversation.document_id == document_id)
+    )

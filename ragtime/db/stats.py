@@ -18,6 +18,7 @@ class SlowAnswer:
     answer_id: str
     question: str
     total_ms: float
+    conversation_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class DownvotedAnswer:
     question: str
     downvotes: int
     upvotes: int
+    conversation_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ def workspace_stats(session: Session, *, team_id: str) -> WorkspaceStats:
 
 def _slowest(session: Session, team_id: str) -> tuple[SlowAnswer, ...]:
     statement = (
-        select(Question.id, Answer.id, Question.text, Answer.total_ms)
+        select(Question.id, Answer.id, Question.text, Answer.total_ms, Question.conversation_id)
         .join(Answer, Answer.question_id == Question.id)
         .where(Question.team_id == team_id)
         .order_by(Answer.total_ms.desc(), Answer.id)
@@ -88,11 +90,11 @@ def _most_downvoted(session: Session, team_id: str) -> tuple[DownvotedAnswer, ..
     downvotes = func.count().filter(Feedback.vote == "down")
     upvotes = func.count().filter(Feedback.vote == "up")
     statement = (
-        select(Question.id, Answer.id, Question.text, downvotes, upvotes)
+        select(Question.id, Answer.id, Question.text, downvotes, upvotes, Question.conversation_id)
         .join(Answer, Answer.question_id == Question.id)
         .join(Feedback, Feedback.answer_id == Answer.id)
         .where(Question.team_id == team_id)
-        .group_by(Question.id, Answer.id, Question.text)
+        .group_by(Question.id, Answer.id, Question.text, Question.conversation_id)
         .having(downvotes > 0)
         .order_by(downvotes.desc(), upvotes, Answer.id)
         .limit(TOP)

@@ -137,3 +137,36 @@ def test_an_admin_publishes_a_document_to_the_whole_workspace_then_forgets_it(
         timeout=60,
         what="the forgotten document to stop answering",
     )
+
+
+def test_stats_never_show_questions_asked_in_another_conversation(product: Product) -> None:
+    from bot.standin import SALES
+
+    secret = f"Is the Quokka merger confidential {uuid.uuid4().hex[:6]}?"
+    _ask(product, secret, channel=SALES)
+    driver, slack = product.stack.driver, product.stack.standin
+    before = len(slack.ephemerals(BOB))
+    driver.slash_command("/ragtime", "stats", user=BOB, channel=GENERAL)
+    reply = slack.wait_for(
+        lambda: next(iter(slack.ephemerals(BOB)[before:]), None), timeout=30, what="the stats"
+    )
+    assert "Questions:" in reply.text
+    assert "Quokka" not in reply.text
+
+
+def test_a_forgotten_document_uploaded_again_answers_again(product: Product) -> None:
+    from bot.standin import CAROL
+
+    name = f"heron-{uuid.uuid4().hex[:6]}.pdf"
+    data = _pdf("Heron lake", "The Heron lake ferry costs 9 tokens.")
+    driver, slack = product.stack.driver, product.stack.standin
+    _share(product, name, data)
+    driver.slash_command("/ragtime", f"forget {name}", user=CAROL, channel=GENERAL)
+    slack.wait_for(
+        lambda: any(name in e.text and "Forgot" in e.text for e in slack.ephemerals(CAROL)),
+        timeout=30,
+    )
+
+    again = driver.share_file(name, data, user=ALICE, channel=GENERAL)
+    slack.wait_for_message(GENERAL, thread_ts=again.ts, contains="Indexed", timeout=120)
+    assert "9 tokens" in _text(_ask(product, "How much does the Heron lake ferry cost?"))

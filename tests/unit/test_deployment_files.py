@@ -20,8 +20,8 @@ def _runs(command: list[str]) -> None:
 def test_compose_file_is_valid_and_wires_every_service() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"postgres", "redis", "migrate", "bot", "worker"} <= set(services)
-    for name in ("migrate", "bot", "worker"):
+    assert {"postgres", "redis", "migrate", "bot", "answers", "worker"} <= set(services)
+    for name in ("migrate", "bot", "answers", "worker"):
         service = services[name]
         _runs(service["command"])
         environment = service["environment"]
@@ -35,7 +35,7 @@ def test_compose_file_is_valid_and_wires_every_service() -> None:
 def test_procfile_runs_known_commands() -> None:
     lines = (ROOT / "Procfile").read_text().splitlines()
     processes = dict(line.split(": ", 1) for line in lines if line.strip())
-    assert set(processes) == {"release", "web", "worker"}
+    assert set(processes) == {"release", "web", "answers", "worker"}
     for command in processes.values():
         _runs(command.split())
 

@@ -135,8 +135,9 @@ def test_the_enqueuer_sends_each_task_to_its_queue_with_an_expiry() -> None:
     assert sent == [
         ("ragtime.answer_question", {"kwargs": {"question_id": "q1"}, "queue": "answer", "expires": 120}),
         ("ragtime.ingest_document", {"kwargs": {"document_id": "d1"}, "queue": "ingest", "expires": 21600}),
-        ("ragtime.forget_document", {"kwargs": {"document_id": "d1"}, "queue": "maintenance", "expires": 3600}),
-        ("ragtime.sync_document_scope", {"kwargs": {"document_id": "d1"}, "queue": "maintenance", "expires": 3600}),
+        # Removals wait up to a week: the database already says the document left.
+        ("ragtime.forget_document", {"kwargs": {"document_id": "d1"}, "queue": "maintenance", "expires": 604800}),
+        ("ragtime.sync_document_scope", {"kwargs": {"document_id": "d1"}, "queue": "maintenance", "expires": 604800}),
         ("ragtime.reindex", {"kwargs": {"team_id": "T1", "user_id": "U1", "target": "all", "channel_id": "C1", "message_ts": "1.2"}, "queue": "maintenance", "expires": 3600}),
     ]  # fmt: skip
 
