@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import secrets
-import signal
 import socket
 import statistics
 import subprocess
@@ -25,7 +24,7 @@ import time
 from pathlib import Path
 
 from bench.common import ROOT, scratch_dir
-from bot.local_stack import free_port
+from bot.local_stack import free_port, stop_process
 from ragtime.db.migrate import upgrade
 
 PYTHON = sys.executable
@@ -39,11 +38,6 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
     with log.open("ab") as out:
         return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True, cwd=ROOT)  # fmt: skip
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
 
 
 def wait_listening(port: int, timeout: float = 60) -> None:
@@ -125,7 +119,7 @@ def main() -> None:
               f"bare Bolt app: {rss_mb(bare.pid):.0f} MB")  # fmt: skip
     finally:
         for process in (bare, bot):
-            stop(process)
+            stop_process(process)
         standin.terminate()
 
 

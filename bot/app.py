@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.background import apologise
 from bot.deps import BotDeps
 from bot.listeners import actions, commands, events
+from bot.slack_client import slack_client
 from ragtime.settings import Settings
 
 
@@ -18,29 +19,12 @@ class MissingCredentialsError(Exception):
     """The bot needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET."""
 
 
-def slack_client(settings: Settings) -> WebClient:
-    """A Web API client for the configured Slack (the real one, or the local stand-in)."""
-    from slack_sdk.http_retry.builtin_handlers import (
-        ConnectionErrorRetryHandler,
-        RateLimitErrorRetryHandler,
-    )
-
-    if settings.slack_bot_token is None:
-        raise MissingCredentialsError("Set SLACK_BOT_TOKEN to the bot's xoxb- token.")
-    return WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-        ],
-    )
-
-
 def create_app(settings: Settings, deps: BotDeps, *, client: WebClient | None = None) -> App:
     """Build the app; nothing is contacted until the first request (no auth.test at start)."""
     if settings.slack_signing_secret is None:
         raise MissingCredentialsError("Set SLACK_SIGNING_SECRET to the app's signing secret.")
+    if client is None and settings.slack_bot_token is None:
+        raise MissingCredentialsError("Set SLACK_BOT_TOKEN to the bot's xoxb- token.")
     client = client or slack_client(settings)
     app = App(
         client=client,

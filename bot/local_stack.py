@@ -123,10 +123,11 @@ def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
     try:
         yield process
     finally:
-        _stop(process)
+        stop_process(process)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group, SIGKILL it if it is still there after 15 s."""
     if process.poll() is not None:
         return
     os.killpg(process.pid, signal.SIGTERM)

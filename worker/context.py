@@ -13,13 +13,9 @@ import time
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.slack_client import slack_client
 from ragtime.bootstrap import Services, build_services
 from ragtime.db import make_engine, session_factory
 from ragtime.pdf import PdfReaderProcess
@@ -41,21 +37,6 @@ class WorkerContext:
         """Stop the PDF reader child and close the index."""
         self.pdf_reader.close()
         self.services.close()
-
-
-def slack_client(settings: Settings) -> WebClient:
-    """A Web API client with the bot token that waits out Slack's ``Retry-After``."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        timeout=30,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(),
-        ],
-    )
 
 
 def build_context(
