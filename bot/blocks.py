@@ -67,6 +67,11 @@ def answer_blocks(
     return blocks
 
 
+def writing_blocks(text_so_far: str, *, question: str | None = None) -> list[Block]:
+    """An answer being written: what the model wrote so far, then "writing…"."""
+    return [*_asked(question), _section(escape(text_so_far) + " …"), _context("_writing…_")]
+
+
 def not_found_blocks(text: str, *, question: str | None = None) -> list[Block]:
     """A "nothing relevant here" answer: no citations and nothing to vote on."""
     return [*_asked(question), _section(escape(text))]
@@ -118,7 +123,11 @@ def _section(text: str) -> Block:
 
 
 def _citation_block(citation: Citation) -> Block:
-    text = truncate(citation_line(citation), MAX_SECTION_CHARS)
+    return _context(citation_line(citation))
+
+
+def _context(text: str) -> Block:
+    text = truncate(text, MAX_SECTION_CHARS)
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 

@@ -62,7 +62,15 @@ def _embedder(settings: Settings) -> Embedder:
         from ragtime.embedding.local import LocalMiniLM
 
         return LocalMiniLM(settings.embedding_precision, settings.embedding_batch_size)
-    raise NotImplementedError("The Bedrock embedder is not built yet; set RAGTIME_EMBEDDER=local.")
+    from ragtime.embedding.bedrock import TitanEmbedder
+
+    return TitanEmbedder(
+        model=settings.bedrock_embedding_model,
+        dimensions=settings.bedrock_embedding_dimensions,
+        region=_region(settings),
+        concurrency=settings.bedrock_embedding_concurrency,
+        max_attempts=settings.bedrock_max_attempts,
+    )
 
 
 def _store(settings: Settings, embedder: Embedder) -> VectorStore:
@@ -72,20 +80,37 @@ def _store(settings: Settings, embedder: Embedder) -> VectorStore:
         return EmbeddedStore(
             settings.resolved_index_dir, dimension=embedder.dimension, embedder=embedder.name
         )
-    raise NotImplementedError(
-        "The Weaviate store is not built yet; set RAGTIME_VECTOR_STORE=embedded."
+    from ragtime.vectorstore.weaviate import WeaviateStore
+
+    key = settings.weaviate_api_key
+    return WeaviateStore(
+        url=str(settings.weaviate_url),
+        grpc_url=settings.weaviate_grpc_url,
+        api_key=key.get_secret_value() if key else None,
+        collection=settings.weaviate_collection,
+        embedder=embedder.name,
+        dimension=embedder.dimension,
+        timeout_seconds=settings.weaviate_timeout_seconds,
     )
 
 
 def _generator(settings: Settings, embedder: Embedder) -> Generator:
+    floor = settings.answer_min_score
+    min_score = embedder.relevance_floor if floor is None else floor
     if settings.generator == "extractive":
         from ragtime.generation.extractive import ExtractiveGenerator
 
-        floor = settings.answer_min_score
-        return ExtractiveGenerator(min_score=embedder.relevance_floor if floor is None else floor)
-    raise NotImplementedError(
-        "The Bedrock generator is not built yet; set RAGTIME_GENERATOR=extractive."
+        return ExtractiveGenerator(min_score=min_score)
+    from ragtime.generation.bedrock import BedrockGenerator, BedrockSettings
+
+    config = BedrockSettings(
+        model=settings.bedrock_generation_model,
+        region=_region(settings),
+        max_tokens=settings.bedrock_max_tokens,
+        temperature=settings.bedrock_temperature,
+        max_attempts=settings.bedrock_max_attempts,
     )
+    return BedrockGenerator(config, min_score=min_score)
 
 
 def _blobs(settings: Settings) -> BlobStore:
@@ -93,4 +118,18 @@ def _blobs(settings: Settings) -> BlobStore:
         from ragtime.blobstore.local import LocalBlobStore
 
         return LocalBlobStore(settings.blob_dir)
-    raise NotImplementedError("The S3 blob store is not built yet; set RAGTIME_BLOB_STORE=local.")
+    from ragtime.blobstore.s3 import S3BlobStore
+
+    return S3BlobStore(
+        bucket=str(settings.s3_bucket),
+        prefix=settings.s3_prefix,
+        region=_region(settings),
+        encryption=settings.s3_encryption,
+        kms_key_id=settings.s3_kms_key_id,
+        addressing_style=settings.s3_addressing_style,
+    )
+
+
+def _region(settings: Settings) -> str:
+    # Settings refuse an AWS adapter without a region; botocore would not read AWS_REGION.
+    return str(settings.aws_region)

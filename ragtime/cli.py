@@ -15,6 +15,7 @@ from typing import Any
 from ragtime.bootstrap import Services, build_services
 from ragtime.db.commands import add_db_commands, run_db_command
 from ragtime.domain import DocumentScope, Scope
+from ragtime.errors import ServiceError
 from ragtime.local_files import FileOutcome, find_pdfs, ingest_files
 from ragtime.pipeline import answer_question, search
 from ragtime.render import answer_text, hits_json, hits_text
@@ -71,12 +72,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler = {"ingest": run_ingest, "search": run_search, "ask": run_ask}[args.command]
         return handler(services, args)
+    except ServiceError as exc:  # a store or model failed: its sentence, no traceback
+        print(f"ragtime: {exc}", file=sys.stderr)
+        return 1
     finally:
         services.close()
 
 
-def _scope(args: argparse.Namespace) -> Scope | None:
-    return Scope(args.workspace, args.conversation) if args.conversation else None
+def _scope(args: argparse.Namespace) -> Scope:
+    # No conversation: every document of the workspace (the operator's view).
+    return Scope(args.workspace, args.conversation or None)
 
 
 def run_ingest(services: Services, args: argparse.Namespace) -> int:

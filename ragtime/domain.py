@@ -41,10 +41,12 @@ class DocumentScope:
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Who is asking: a question retrieves from documents shared in ``conversation``
-    of workspace ``team_id`` plus the workspace's published documents."""
+    of workspace ``team_id`` plus the workspace's published documents.
+
+    ``conversation`` None is the workspace operator's view: every document of it."""
 
     team_id: str
-    conversation: str
+    conversation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

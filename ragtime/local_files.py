@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ragtime.blobstore import original_key
 from ragtime.bootstrap import Services
 from ragtime.domain import DocumentInfo, DocumentScope, Page
 from ragtime.pdf import PdfError, PdfReaderProcess
@@ -115,5 +116,5 @@ def _parsed(
     except OSError as exc:
         return FileOutcome(path, error=f"The file could not be read ({exc.strerror}).")
     document = local_document(path)
-    services.blobs.put(f"{document.document_id}.pdf", data)
+    services.blobs.put(original_key(scope.team_id, document.document_id), data)
     return ParsedDocument(document, scope, pages)

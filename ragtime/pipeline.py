@@ -7,7 +7,7 @@ all call these functions with the services ``bootstrap.build_services`` made.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from ragtime.bootstrap import Services
@@ -112,13 +112,37 @@ def answer_question(
 
     A follow-up in a thread is searched together with the thread's earlier
     questions, so "and how long does it take?" still finds the right document.
+    Raises ``ServiceError`` (one sentence) when a store or model fails.
     """
-    query = " ".join([*(turn.question for turn in history[-2:]), question])
-    hits, timings = search(services, question=query, scope=scope)
+    hits, timings = search(services, question=_query(question, history), scope=scope)
     started = time.perf_counter()
     answer = services.generator.generate(question, hits, history)
-    generate_ms = _ms(time.perf_counter() - started)
-    timings = replace(timings, generate_ms=generate_ms)
+    return _finished(answer, hits, timings, started)
+
+
+def stream_answer(
+    services: Services,
+    *,
+    question: str,
+    scope: Scope | None,
+    history: Sequence[Turn] = (),
+) -> Iterator[str | Answer]:
+    """``answer_question``, yielding the answer's text as the generator writes it.
+
+    Pieces of text first (joined, they are the answer's text), then the ``Answer``.
+    """
+    hits, timings = search(services, question=_query(question, history), scope=scope)
+    started = time.perf_counter()
+    for item in services.generator.stream(question, hits, history):
+        yield _finished(item, hits, timings, started) if isinstance(item, Answer) else item
+
+
+def _query(question: str, history: Sequence[Turn]) -> str:
+    return " ".join([*(turn.question for turn in history[-2:]), question])
+
+
+def _finished(answer: Answer, hits: list[Hit], timings: Timings, started: float) -> Answer:
+    timings = replace(timings, generate_ms=_ms(time.perf_counter() - started))
     return replace(answer, timings=timings, hits=tuple(hits))
 
 

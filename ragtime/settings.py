@@ -64,12 +64,31 @@ class Settings(BaseSettings):
 
     # Servers and credentials (team-server and serverless sizes).
     redis_url: str | None = _alias("REDIS_URL")
+    # Weaviate: http(s)://host:port; gRPC host:port (default: the same host, port 50051).
     weaviate_url: str | None = None
+    weaviate_grpc_url: str | None = None
     weaviate_api_key: SecretStr | None = None
-    aws_region: str | None = _alias("AWS_REGION")
-    s3_bucket: str | None = None
-    bedrock_embedding_model: str = "amazon.titan-embed-text-v2:0"
+    weaviate_collection: str = Field(default="RagtimeChunk", pattern=r"^[A-Z][A-Za-z0-9_]{0,99}$")
+    weaviate_timeout_seconds: float = Field(default=30.0, gt=0)
+    # AWS. botocore itself reads AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL_S3.
+    aws_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(f"{PREFIX}AWS_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
     bedrock_generation_model: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
+    bedrock_max_tokens: int = Field(default=800, ge=1, le=8192)
+    bedrock_temperature: float = Field(default=0.0, ge=0.0, le=1.0)
+    # Attempts per Bedrock call, in botocore's standard retry mode (throttling, 5xx).
+    bedrock_max_attempts: int = Field(default=4, ge=1, le=10)
+    bedrock_embedding_model: str = "amazon.titan-embed-text-v2:0"
+    bedrock_embedding_dimensions: Literal[256, 512, 1024] = 1024
+    # Titan takes one text per call: this many calls run at once.
+    bedrock_embedding_concurrency: int = Field(default=8, ge=1, le=64)
+    s3_bucket: str | None = None
+    s3_prefix: str = "ragtime/originals/"
+    s3_encryption: Literal["AES256", "aws:kms"] = "AES256"
+    s3_kms_key_id: str | None = None
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
     slack_bot_token: SecretStr | None = _alias("SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = _alias("SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = _alias("SLACK_APP_TOKEN")
@@ -130,6 +149,8 @@ class Settings(BaseSettings):
             (self.vector_store == "weaviate" and not self.weaviate_url, "RAGTIME_VECTOR_STORE=weaviate needs RAGTIME_WEAVIATE_URL"),
             (self.blob_store == "s3" and not self.s3_bucket, "RAGTIME_BLOB_STORE=s3 needs RAGTIME_S3_BUCKET"),
             ("bedrock" in (self.embedder, self.generator) and not self.aws_region, "a Bedrock embedder or generator needs AWS_REGION"),
+            (self.blob_store == "s3" and not self.aws_region, "RAGTIME_BLOB_STORE=s3 needs AWS_REGION"),
+            (self.s3_kms_key_id is not None and self.s3_encryption != "aws:kms", "RAGTIME_S3_KMS_KEY_ID needs RAGTIME_S3_ENCRYPTION=aws:kms"),
         ]  # fmt: skip
         for broken, message in needs:
             if broken:
@@ -139,7 +160,14 @@ class Settings(BaseSettings):
 
 # Read by the test suite and CI, not by the application.
 NOT_SETTINGS = frozenset(
-    {"RAGTIME_REQUIRE_SERVICES", "RAGTIME_TEST_POSTGRES_URL", "RAGTIME_TEST_REDIS_URL"}
+    {
+        "RAGTIME_REQUIRE_SERVICES",
+        "RAGTIME_TEST_POSTGRES_URL",
+        "RAGTIME_TEST_REDIS_URL",
+        "RAGTIME_TEST_WEAVIATE_URL",
+        "RAGTIME_TEST_WEAVIATE_GRPC_URL",
+        "RAGTIME_TEST_WEAVIATE_API_KEY",
+    }
 )
 
 

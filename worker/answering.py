@@ -33,8 +33,9 @@ from ragtime.db.slack_files import document_links
 from ragtime.db.types import utcnow
 from ragtime.domain import Answer, Citation, Scope
 from ragtime.generation import NOT_FOUND, Turn
-from ragtime.pipeline import answer_question
+from ragtime.pipeline import answer_question, stream_answer
 from worker.context import WorkerContext
+from worker.streaming import PlaceholderEdits
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,7 @@ def _history(session: Session, question: Question) -> list[Turn]:
 def _answer_and_record(
     ctx: WorkerContext, question: Question, history: list[Turn], started: float
 ) -> RecordedAnswer:
-    scope = Scope(team_id=question.team_id, conversation=question.conversation_id)
-    answer = answer_question(ctx.services, question=question.text, scope=scope, history=history)
+    answer = _answer(ctx, question, history)
     with session_scope(ctx.sessions) as session:
         row = record_answer(
             session,
@@ -120,6 +120,33 @@ def _answer_and_record(
             sources=sources_from_answer(answer),
         )
     return _as_recorded(row.id, answer)
+
+
+def _answer(ctx: WorkerContext, question: Question, history: list[Turn]) -> Answer:
+    """The pipeline's answer; shown while it is written when the generator streams."""
+    scope = Scope(team_id=question.team_id, conversation=question.conversation_id)
+    live = _live_edits(ctx, question)
+    if live is None:
+        return answer_question(ctx.services, question=question.text, scope=scope, history=history)
+    answer = None
+    for item in stream_answer(ctx.services, question=question.text, scope=scope, history=history):
+        if isinstance(item, Answer):
+            answer = item
+        else:
+            live.add(item)
+    if answer is None:
+        raise RuntimeError("the generator's stream ended without an answer")
+    return answer
+
+
+def _live_edits(ctx: WorkerContext, question: Question) -> PlaceholderEdits | None:
+    """Edits of the placeholder while the answer is written, where there is one to edit."""
+    if not ctx.services.generator.streams or ctx.settings.answer_visibility == "private":
+        return None
+    if not (question.answer_channel and question.answer_ts):
+        return None
+    echo = question.text if question.asked_via == "slash_command" else None
+    return PlaceholderEdits(ctx.slack, question.answer_channel, question.answer_ts, echo)
 
 
 def _as_recorded(answer_id: str, answer: Answer) -> RecordedAnswer:

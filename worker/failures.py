@@ -17,6 +17,7 @@ from ragtime.db.audit import record_audit
 from ragtime.db.documents import get_document, mark_document_failed
 from ragtime.db.questions import get_question, mark_question
 from ragtime.db.slack_files import first_share
+from ragtime.errors import ServiceError
 from worker import names
 from worker.context import WorkerContext
 from worker.errors import TaskExpiredError, TransientError
@@ -29,6 +30,8 @@ GiveUp = Callable[[WorkerContext, Mapping[str, Any], BaseException], None]
 
 def failure_sentence(exc: BaseException, *, doing: str) -> str:
     """One sentence for a person: what stopped ``doing`` and what to do about it."""
+    if isinstance(exc, ServiceError):  # a store or model said what went wrong
+        return str(exc)
     if isinstance(exc, TaskExpiredError):
         return f"{doing} waited too long for a free worker, so it was dropped; please try again."
     if isinstance(exc, SoftTimeLimitExceeded):

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from bot.blocks import escape
+from ragtime.blobstore import original_key
 from ragtime.db import session_scope
 from ragtime.db.documents import (
     document_scope,
@@ -39,14 +40,10 @@ _REMOVED_SENTENCE = "This document was removed while it was being indexed."
 @dataclass(frozen=True, slots=True)
 class _Claimed:
     document_id: str
+    team_id: str
     title: str
     slack_file_id: str | None
     share: ShareMessage | None
-
-
-def blob_key(document_id: str) -> str:
-    """Where a document's original is kept in the blob store."""
-    return f"{document_id}.pdf"
 
 
 def ingest_slack_file(ctx: WorkerContext, document_id: str) -> IngestResult | None:
@@ -90,13 +87,15 @@ def _claim(ctx: WorkerContext, document_id: str) -> _Claimed | None:
             return None
         start_document_indexing(session, document_id=document_id)
         share = first_share(session, document_id=document_id)
-        return _Claimed(document_id, document.title, document.slack_file_id, share)
+        return _Claimed(
+            document_id, document.team_id, document.title, document.slack_file_id, share
+        )
 
 
 def _fetch_and_index(ctx: WorkerContext, claimed: _Claimed) -> IngestResult:
     fetched = _fetch(ctx, claimed)
     pages = ctx.pdf_reader.extract(fetched.data, ctx.services.pdf_limits)  # checks it first
-    key = blob_key(claimed.document_id)
+    key = original_key(claimed.team_id, claimed.document_id)
     ctx.services.blobs.put(key, fetched.data)
     with session_scope(ctx.sessions) as session:
         set_document_permalink(
@@ -120,7 +119,7 @@ def _fetch_and_index(ctx: WorkerContext, claimed: _Claimed) -> IngestResult:
             blob_key=key,
         )
         latest = document_scope(session, document_id=claimed.document_id)
-    _settle(ctx, claimed.document_id, deleted=indexed is None, scope_changed=latest != scope)
+    _settle(ctx, claimed, key, deleted=indexed is None, scope_changed=latest != scope)
     return result
 
 
@@ -137,11 +136,14 @@ def _fetch(ctx: WorkerContext, claimed: _Claimed) -> SlackFile:
     )
 
 
-def _settle(ctx: WorkerContext, document_id: str, *, deleted: bool, scope_changed: bool) -> None:
+def _settle(
+    ctx: WorkerContext, claimed: _Claimed, key: str, *, deleted: bool, scope_changed: bool
+) -> None:
     """Catch up with a forget or a share that happened while the document was indexed."""
+    document_id = claimed.document_id
     if deleted:
-        ctx.services.store.delete_document(document_id)
-        ctx.services.blobs.delete(blob_key(document_id))
+        ctx.services.store.delete_document(document_id, team_id=claimed.team_id)
+        ctx.services.blobs.delete(key)
         raise FileRefusedError("deleted", _REMOVED_SENTENCE)
     if scope_changed:
         with session_scope(ctx.sessions) as session:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 
+from ragtime.blobstore import original_key
 from ragtime.db import session_scope
 from ragtime.db.documents import document_scope, get_document, mark_document_deleted
 from worker.context import WorkerContext
-from worker.ingesting import blob_key
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +24,14 @@ def forget_slack_document(ctx: WorkerContext, document_id: str) -> int:
     """
     with session_scope(ctx.sessions) as session:
         document = get_document(session, document_id=document_id)
-        key = (document.blob_key if document else None) or blob_key(document_id)
+        team_id = document.team_id if document else None
+        key = document.blob_key if document else None
+        if document is not None and key is None:
+            key = original_key(document.team_id, document_id)
         mark_document_deleted(session, document_id=document_id)
-    removed = ctx.services.store.delete_document(document_id)
-    ctx.services.blobs.delete(key)
+    removed = ctx.services.store.delete_document(document_id, team_id=team_id)
+    if key is not None:
+        ctx.services.blobs.delete(key)
     log.info("forgot document=%s chunks=%d", document_id, removed)
     return removed
 
@@ -41,9 +45,10 @@ def sync_document_scope(ctx: WorkerContext, document_id: str) -> None:
     with session_scope(ctx.sessions) as session:
         document = get_document(session, document_id=document_id)
         status = document.status if document else "missing"
+        team_id = document.team_id if document else None
         scope = document_scope(session, document_id=document_id)
     if scope is None or status == "deleted":
-        ctx.services.store.delete_document(document_id)
+        ctx.services.store.delete_document(document_id, team_id=team_id)
         log.info("scope sync removed document=%s status=%s", document_id, status)
         return
     if not (scope.conversations or scope.workspace_wide):

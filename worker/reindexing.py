@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks import escape
+from ragtime.blobstore import original_key
 from ragtime.db import session_scope
 from ragtime.db.audit import record_audit
 from ragtime.db.documents import (
@@ -28,10 +29,10 @@ from ragtime.db.documents import (
 from ragtime.db.locks import release_lock
 from ragtime.db.models import AuditOutcome, Document
 from ragtime.domain import DocumentInfo
+from ragtime.errors import IndexMismatchError
 from ragtime.pdf import PdfError
 from ragtime.pipeline import ingest_document
 from worker.context import WorkerContext
-from worker.ingesting import blob_key
 from worker.names import reindex_lock_name
 from worker.notify import edit_notice
 
@@ -78,8 +79,9 @@ def reindex_documents(
     """Re-index ``target`` ("all": the workspace's indexed and failed documents; else one id)."""
     started = time.monotonic()
     try:
+        rebuild = target == "all" and _rebuild_if_mismatched(ctx)
         with session_scope(ctx.sessions) as session:
-            documents = _targets(session, team_id, target)
+            documents = _targets(session, None if rebuild else team_id, target)
         report = ReindexReport()
         progress = Progress(ctx.slack, channel_id, message_ts, total=len(documents))
         for done, document in enumerate(documents, start=1):
@@ -94,7 +96,18 @@ def reindex_documents(
             release_lock(session, name=reindex_lock_name(team_id), holder=user_id)
 
 
-def _targets(session: Session, team_id: str, target: str) -> list[Document]:
+def _rebuild_if_mismatched(ctx: WorkerContext) -> bool:
+    """Empty an index built by another embedder; every workspace's originals then go back in."""
+    try:
+        ctx.services.store.check()
+    except IndexMismatchError as exc:
+        log.warning("rebuilding the index: %s", exc)
+        ctx.services.store.reset()
+        return True
+    return False
+
+
+def _targets(session: Session, team_id: str | None, target: str) -> list[Document]:
     if target == "all":
         return workspace_documents(session, team_id=team_id, statuses=("indexed", "failed"))
     document = get_document(session, document_id=target)
@@ -105,7 +118,9 @@ def _targets(session: Session, team_id: str, target: str) -> list[Document]:
 
 def _reindex_one(ctx: WorkerContext, document: Document, report: ReindexReport) -> None:
     try:
-        data = ctx.services.blobs.get(document.blob_key or blob_key(document.id))
+        data = ctx.services.blobs.get(
+            document.blob_key or original_key(document.team_id, document.id)
+        )
     except KeyError:
         report.failures.append((document.title, "its original is missing; share the file again"))
         return

@@ -17,6 +17,7 @@ from billiard.exceptions import TimeLimitExceeded, WorkerLostError  # type: igno
 from celery import Task, shared_task
 from celery.signals import task_revoked
 
+from ragtime.errors import ServiceError
 from worker import names
 from worker.answering import answer_slack_question
 from worker.app import TIME_LIMITS
@@ -58,12 +59,18 @@ task_revoked.connect(_on_revoked, weak=False)
 
 
 @contextmanager
-def retry_boundary(task: Any) -> Iterator[None]:
-    """Turn Slack's and the network's transient failures into retries; let the rest fail."""
+def retry_boundary(task: Any, *, retry_services: bool = True) -> Iterator[None]:
+    """Turn Slack's and the network's transient failures into retries; let the rest fail.
+
+    ``retry_services``: also retry a store or model that is unreachable or busy (for
+    background work; a person waiting for an answer is told at once instead).
+    """
     try:
         yield
     except Exception as exc:
         transient = transient_error(exc)
+        if transient is None and retry_services and isinstance(exc, ServiceError):
+            transient = TransientError(str(exc)) if exc.transient else None
         if transient is None:
             raise
         log.warning("%s will retry (%d so far): %s", task.name, task.request.retries, transient)
@@ -93,7 +100,7 @@ def ragtime_task(name: str) -> Callable[[TaskFunction], TaskFunction]:
 @ragtime_task(names.ANSWER_QUESTION)
 def answer_question(self: Task, *, question_id: str) -> None:
     """See ``worker.answering.answer_slack_question``."""
-    with retry_boundary(self):
+    with retry_boundary(self, retry_services=False):
         answer_slack_question(current_context(), question_id)
 
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from pathlib import Path
 
-from ragtime.blobstore import BlobStore
-
-_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+from ragtime.blobstore import BlobStore, check_key
 
 
 class LocalBlobStore(BlobStore):
@@ -35,6 +32,4 @@ class LocalBlobStore(BlobStore):
         self._path(key).unlink(missing_ok=True)
 
     def _path(self, key: str) -> Path:
-        if not _SAFE_KEY.match(key):
-            raise ValueError(f"unsafe blob key {key!r}")
-        return self.directory / key
+        return self.directory / check_key(key)

@@ -214,13 +214,16 @@ def documents_visible_in(session: Session, *, team_id: str, conversation_id: str
 
 
 def workspace_documents(
-    session: Session, *, team_id: str, statuses: Collection[DocumentStatus] | None = None
+    session: Session, *, team_id: str | None, statuses: Collection[DocumentStatus] | None = None
 ) -> list[Document]:
-    """The workspace's documents (all but deleted ones unless ``statuses`` says otherwise)."""
+    """The workspace's documents (all but deleted ones unless ``statuses`` says otherwise).
+
+    ``team_id`` None: every workspace's (rebuilding an index they all share).
+    """
     wanted = Document.status.in_(statuses) if statuses is not None else _LIVE
-    statement = (
-        select(Document).where(Document.team_id == team_id, wanted).order_by(Document.queued_at)
-    )
+    statement = select(Document).where(wanted).order_by(Document.queued_at)
+    if team_id is not None:
+        statement = statement.where(Document.team_id == team_id)
     return list(session.scalars(statement))
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ragtime.domain import Answer, Citation, Hit
-from ragtime.generation import NOT_FOUND, Generator, Turn
+from ragtime.generation import Generator, Turn, below_floor, not_found
 from ragtime.vectorstore.keywords import keywords
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$•●(\"'])")
@@ -37,8 +37,8 @@ class ExtractiveGenerator(Generator):
         self.min_score = min_score
 
     def generate(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
-        if not hits or max(h.vector_score for h in hits) < self.min_score:
-            return Answer(text=NOT_FOUND, citations=(), found=False, generator=self.name)
+        if below_floor(hits, self.min_score):
+            return not_found(self.name)
         chosen = _best_sentences(question, hits[:MAX_SOURCES])
         numbers: dict[int, int] = {}
         lines = []

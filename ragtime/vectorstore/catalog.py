@@ -28,6 +28,7 @@ class Catalog:
         self._docs: dict[int, DocumentRow] = {}
         self._by_conversation: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
         self._workspace_wide: defaultdict[str, set[int]] = defaultdict(set)
+        self._by_team: defaultdict[str, set[int]] = defaultdict(set)
 
     def load(self, conn: sqlite3.Connection, doc_key: int) -> None:
         """Re-read one document's row (it may be gone)."""
@@ -43,13 +44,19 @@ class Catalog:
             row[0], row[1], row[2], row[3], row[4], frozenset(json.loads(row[5])), bool(row[6])
         )
         self._docs[doc_key] = doc
+        self._by_team[doc.team_id].add(doc_key)
         for conversation in doc.conversations:
             self._by_conversation[(doc.team_id, conversation)].add(doc_key)
         if doc.workspace_wide:
             self._workspace_wide[doc.team_id].add(doc_key)
 
     def visible(self, scope: Scope) -> set[int]:
-        """Documents shared in the asker's conversation or published to their workspace."""
+        """Documents shared in the asker's conversation or published to their workspace.
+
+        No conversation: every document of the workspace (the operator's view).
+        """
+        if scope.conversation is None:
+            return set(self._by_team.get(scope.team_id, set()))
         return self._by_conversation.get(
             (scope.team_id, scope.conversation), set()
         ) | self._workspace_wide.get(scope.team_id, set())
@@ -67,3 +74,4 @@ class Catalog:
         for conversation in old.conversations:
             self._by_conversation[(old.team_id, conversation)].discard(doc_key)
         self._workspace_wide[old.team_id].discard(doc_key)
+        self._by_team[old.team_id].discard(doc_key)

@@ -99,7 +99,7 @@ class EmbeddedStore(VectorStore):
             )
             conn.execute("INSERT INTO changes (doc_key) VALUES (?)", (row[0],))
 
-    def delete_document(self, document_id: str) -> int:
+    def delete_document(self, document_id: str, *, team_id: str | None = None) -> int:
         with self._write() as conn:
             row = conn.execute(
                 "SELECT doc_key FROM documents WHERE document_id = ?", (document_id,)
@@ -143,6 +143,11 @@ class EmbeddedStore(VectorStore):
         with self._read() as conn:
             return int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
+    def reset(self) -> None:
+        with self._lock:
+            self.close()
+            self._conn = open_index(self.path, self._embedder_key, reset=True)
+
     def documents(self) -> list[DocumentRow]:
         with self._read() as conn:
             self._refresh(conn)
@@ -155,6 +160,10 @@ class EmbeddedStore(VectorStore):
                 self._conn = None
 
     # -- internals --------------------------------------------------------------
+
+    @property
+    def _embedder_key(self) -> str:
+        return f"{self.embedder}/{self.dimension}"
 
     def _refresh(self, conn: sqlite3.Connection) -> None:
         """Bring the in-memory mirror up to this transaction's snapshot."""
@@ -220,7 +229,7 @@ class EmbeddedStore(VectorStore):
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = open_index(self.path, f"{self.embedder}/{self.dimension}")
+            self._conn = open_index(self.path, self._embedder_key)
         return self._conn
 
     @contextmanager

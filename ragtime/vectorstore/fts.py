@@ -26,6 +26,7 @@ def scope_tokens(scope: DocumentScope) -> str:
 
 
 def asker_tokens(scope: Scope) -> list[str]:
+    assert scope.conversation is not None
     return [_token("c", scope.team_id, scope.conversation), _token("w", scope.team_id)]
 
 
@@ -40,13 +41,20 @@ def keyword_leg(
     expression = match_expression(_discriminating(conn, keywords(text), index_size))
     if expression is None:
         return {}
-    if scope is not None:
+    where, params = "", []
+    if scope is not None and scope.conversation is not None:
         expression = f"scope : ({' OR '.join(asker_tokens(scope))}) AND {expression}"
+    elif scope is not None:  # the operator's view of one workspace
+        where = (
+            " AND rowid IN (SELECT rowid FROM chunks WHERE doc_key IN"
+            " (SELECT doc_key FROM documents WHERE team_id = ?))"
+        )
+        params = [scope.team_id]
     rows = conn.execute(
         # bm25() is lower-is-better and the scope column weighs nothing.
-        "SELECT rowid, -bm25(chunks_fts, 1.0, 0.0) FROM chunks_fts WHERE chunks_fts MATCH ? "
-        "ORDER BY bm25(chunks_fts, 1.0, 0.0) LIMIT ?",
-        (expression, limit),
+        f"SELECT rowid, -bm25(chunks_fts, 1.0, 0.0) FROM chunks_fts WHERE chunks_fts MATCH ?"
+        f"{where} ORDER BY bm25(chunks_fts, 1.0, 0.0) LIMIT ?",
+        (expression, *params, limit),
     ).fetchall()
     return {int(rowid): float(score) for rowid, score in rows}
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from ragtime.errors import IndexMismatchError
+from ragtime.vectorstore import mismatch_sentence
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
@@ -22,12 +25,11 @@ CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_k
 """
 
 
-class IndexMismatchError(Exception):
-    """The index on disk was built by a different embedder than the one configured."""
+def open_index(path: Path, embedder: str, *, reset: bool = False) -> sqlite3.Connection:
+    """Open (creating if needed) the index at ``path``, built by ``embedder`` ("name/dim").
 
-
-def open_index(path: Path, embedder: str) -> sqlite3.Connection:
-    """Open (creating if needed) the index at ``path``, built by ``embedder`` ("name/dim")."""
+    ``reset`` empties it first and records ``embedder`` (after a change of embedder).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 60000")
@@ -35,12 +37,24 @@ def open_index(path: Path, embedder: str) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.executescript(SCHEMA)
+    if reset:
+        _empty(conn, embedder)
     conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('embedder', ?)", (embedder,))
     found = conn.execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()[0]
     if found != embedder:
         conn.close()
-        raise IndexMismatchError(
-            f"The index at {path.parent} was built with the {found} embedder, not "
-            f"{embedder}; use another index directory or re-index every document."
-        )
+        raise IndexMismatchError(mismatch_sentence(f"at {path.parent}", found, embedder))
     return conn
+
+
+def _empty(conn: sqlite3.Connection, embedder: str) -> None:
+    # Rows are deleted, not tables dropped: the change log tells other processes
+    # sharing the index that every document is gone, and rowids keep ascending.
+    conn.executescript(
+        "BEGIN IMMEDIATE;"
+        "INSERT INTO changes (doc_key) SELECT doc_key FROM documents;"
+        "DELETE FROM chunks_fts; DELETE FROM chunks; DELETE FROM documents;"
+        "DELETE FROM meta WHERE key = 'embedder';"
+    )
+    conn.execute("INSERT INTO meta (key, value) VALUES ('embedder', ?)", (embedder,))
+    conn.execute("COMMIT")

@@ -72,7 +72,7 @@ def test_a_shared_pdf_is_indexed_and_the_thread_is_told(
     stored = document(ctx, document_id)
     assert (stored.status, stored.pages, stored.chunk_count, stored.version) == ("indexed", 2, 1, 1)
     assert stored.size_bytes == len(GUIDE) and stored.sha256 and stored.permalink
-    assert ctx.services.blobs.get(f"{document_id}.pdf") == GUIDE
+    assert ctx.services.blobs.get(f"T1/{document_id}.pdf") == GUIDE
     assert ctx.services.store.count() == 1
 
 
@@ -207,7 +207,7 @@ class ForgetWhenStored(LocalBlobStore):
     def put(self, key: str, data: bytes) -> None:
         super().put(key, data)
         with session_scope(self.ctx.sessions) as session:
-            mark_document_deleted(session, document_id=key.removesuffix(".pdf"))
+            mark_document_deleted(session, document_id=key.split("/")[-1].removesuffix(".pdf"))
 
 
 def test_a_document_forgotten_while_indexing_leaves_nothing_behind(
@@ -221,7 +221,7 @@ def test_a_document_forgotten_while_indexing_leaves_nothing_behind(
 
     assert ctx.services.store.count() == 0
     with pytest.raises(KeyError):
-        ctx.services.blobs.get(f"{document_id}.pdf")
+        ctx.services.blobs.get(f"T1/{document_id}.pdf")
     assert document(ctx, document_id).status == "deleted"
     assert replies(fake_slack)[-1].endswith("removed while it was being indexed.")
 

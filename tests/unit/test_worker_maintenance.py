@@ -87,7 +87,7 @@ def test_forgetting_removes_the_chunks_and_the_original(
 
     assert found_in(ctx, "C1", "gardening handbook") == {kept}
     with pytest.raises(KeyError):
-        ctx.services.blobs.get(f"{document_id}.pdf")
+        ctx.services.blobs.get(f"T1/{document_id}.pdf")
     with session_scope(ctx.sessions) as session:
         document = get_document(session, document_id=document_id)
         assert document is not None and document.status == "deleted"
@@ -146,7 +146,7 @@ def test_a_missing_original_is_reported_and_the_rest_goes_on(
 ) -> None:
     lost = indexed(ctx, fake_slack, "gardening")
     indexed(ctx, fake_slack, "sailing")
-    ctx.services.blobs.delete(f"{lost}.pdf")
+    ctx.services.blobs.delete(f"T1/{lost}.pdf")
     take_lock(ctx)
 
     reindex(ctx)
