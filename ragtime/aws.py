@@ -33,12 +33,16 @@ _BUSY = frozenset(
 
 
 def aws_client(service: str, *, region: str, max_attempts: int = 4, **config: Any) -> Any:
-    """A client with botocore's standard retry mode (throttling and 5xx, with backoff)."""
+    """A client with botocore's standard retry mode (throttling and 5xx, with backoff).
+
+    ``max_attempts`` counts the first try (botocore's ``total_max_attempts``; its
+    ``max_attempts`` in this dict would count retries only).
+    """
     return boto3.session.Session().client(
         service,
         region_name=region,
         config=Config(
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
             connect_timeout=5,
             read_timeout=120,
             **config,

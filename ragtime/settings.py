@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     # Attempts per Bedrock call, in botocore's standard retry mode (throttling, 5xx).
     bedrock_max_attempts: int = Field(default=4, ge=1, le=10)
     bedrock_embedding_model: str = "amazon.titan-embed-text-v2:0"
-    bedrock_embedding_dimensions: Literal[256, 512, 1024] = 1024
+    bedrock_embedding_dimensions: int = 1024  # Titan V2: 256, 512 or 1024
     # Titan takes one text per call: this many calls run at once.
     bedrock_embedding_concurrency: int = Field(default=8, ge=1, le=64)
     s3_bucket: str | None = None
@@ -150,6 +150,7 @@ class Settings(BaseSettings):
             (self.blob_store == "s3" and not self.s3_bucket, "RAGTIME_BLOB_STORE=s3 needs RAGTIME_S3_BUCKET"),
             ("bedrock" in (self.embedder, self.generator) and not self.aws_region, "a Bedrock embedder or generator needs AWS_REGION"),
             (self.blob_store == "s3" and not self.aws_region, "RAGTIME_BLOB_STORE=s3 needs AWS_REGION"),
+            (self.bedrock_embedding_dimensions not in (256, 512, 1024), "RAGTIME_BEDROCK_EMBEDDING_DIMENSIONS must be 256, 512 or 1024"),
             (self.s3_kms_key_id is not None and self.s3_encryption != "aws:kms", "RAGTIME_S3_KMS_KEY_ID needs RAGTIME_S3_ENCRYPTION=aws:kms"),
         ]  # fmt: skip
         for broken, message in needs:

@@ -108,7 +108,11 @@ class BedrockGenerator(Generator):
         renumber, parts = CitationRenumberer(len(hits)), []
         usage: dict[str, Any] = {}
         try:
-            for event in self.client().converse_stream(**request)["stream"]:
+            events = self.client().converse_stream(**request)["stream"]
+        except AWS_FAILURES as exc:
+            raise self._failure(exc) from None
+        try:
+            for event in events:
                 if "contentBlockDelta" in event:
                     piece = renumber.feed(event["contentBlockDelta"]["delta"].get("text", ""))
                     if piece:
@@ -118,6 +122,8 @@ class BedrockGenerator(Generator):
                     usage = event["metadata"].get("usage") or {}
         except AWS_FAILURES as exc:
             raise self._failure(exc) from None
+        finally:
+            events.close()  # an abandoned stream would keep its connection out of the pool
         rest = renumber.finish()
         if rest:
             parts.append(rest)

@@ -89,6 +89,7 @@ class WeaviateStore(VectorStore):
         self.dimension = dimension
         self._api_key, self._timeout = api_key, timeout_seconds
         self._client: Any = None
+        self._ready = False
         self._tenants: set[str] = set()
         self._lock = threading.Lock()
 
@@ -146,11 +147,13 @@ class WeaviateStore(VectorStore):
         return removed
 
     def reset(self) -> None:
-        client = self._connected()
-        with self._calls("drop the collection"):
-            client.collections.delete(self.name)
-        self._tenants.clear()
-        self._ensure_collection(client)
+        with self._lock:
+            client = self._client = self._client or self._connect()
+            with self._calls("drop the collection"):
+                client.collections.delete(self.name)
+            self._tenants.clear()
+            self._ready = False
+        self._connected()
 
     # -- reads ----------------------------------------------------------------
 
@@ -206,7 +209,7 @@ class WeaviateStore(VectorStore):
         with self._lock:
             if self._client is not None:
                 self._client.close()
-                self._client = None
+                self._client, self._ready = None, False
 
     # -- internals --------------------------------------------------------------
 
@@ -286,15 +289,13 @@ class WeaviateStore(VectorStore):
         return self._connected().collections.use(self.name)
 
     def _connected(self) -> Any:
+        """The client, once the collection is known to exist and hold this embedder's vectors."""
         with self._lock:
             if self._client is None:
-                client = self._connect()
-                try:
-                    self._ensure_collection(client)
-                except BaseException:
-                    client.close()
-                    raise
-                self._client = client
+                self._client = self._connect()
+            if not self._ready:
+                self._ensure_collection(self._client)
+                self._ready = True
             return self._client
 
     def _connect(self) -> Any:

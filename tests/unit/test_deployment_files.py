@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from ragtime.cli import build_parser
+from ragtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +30,35 @@ def test_compose_file_is_valid_and_wires_every_service() -> None:
         assert environment["REDIS_URL"].startswith("redis://redis:")
         assert "ragtime-data:/data" in service["volumes"]
     assert services["bot"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    assert set(compose["volumes"]) == {"postgres-data", "ragtime-data"}
+    assert set(compose["volumes"]) == {"postgres-data", "ragtime-data", "weaviate-data"}
+
+
+def test_compose_runs_weaviate_the_way_the_adapter_needs_it() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    weaviate = compose["services"]["weaviate"]
+    env = weaviate["environment"]
+    assert env["DEFAULT_VECTORIZER_MODULE"] == "none" and not env["ENABLE_MODULES"]
+    assert env["AUTHENTICATION_APIKEY_ENABLED"] == "true"
+    assert "weaviate-data:/var/lib/weaviate" in weaviate["volumes"]
+    assert env["PERSISTENCE_DATA_PATH"] == "/var/lib/weaviate"
+    ragtime = compose["services"]["worker"]["environment"]
+    assert ragtime["RAGTIME_VECTOR_STORE"] == "weaviate"
+    assert ragtime["RAGTIME_WEAVIATE_URL"] == "http://weaviate:8080"
+    assert ragtime["RAGTIME_WEAVIATE_GRPC_URL"] == "weaviate:50051"
+    # The API key reaches ragtime and Weaviate from the same variable, never written here.
+    assert ragtime["RAGTIME_WEAVIATE_API_KEY"].startswith("${WEAVIATE_API_KEY:?")
+    # The migration waits for Weaviate; the bot and workers wait for the migration.
+    assert (
+        compose["services"]["migrate"]["depends_on"]["weaviate"]["condition"] == "service_healthy"
+    )
+
+
+def test_every_ragtime_setting_in_compose_is_one_the_code_reads() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    known = {f"RAGTIME_{name.upper()}" for name in Settings.model_fields}
+    for name in ("bot", "answers", "worker", "migrate"):
+        for key in compose["services"][name]["environment"]:
+            assert not key.startswith("RAGTIME_") or key in known, key
 
 
 def test_procfile_runs_known_commands() -> None:

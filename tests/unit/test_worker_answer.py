@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -266,3 +267,74 @@ def test_a_question_dropped_for_waiting_too_long_says_so_instead_of_looking_fore
     assert update.params["ts"] == PLACEHOLDER_TS
     assert "waited too long for a free worker" in str(update.params["text"])
     assert status(ctx, question_id) == "failed"
+
+
+@pytest.fixture
+def bedrock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from tests.standins.bedrock import BedrockStandIn
+
+    with BedrockStandIn() as standin:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", standin.url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        yield standin
+
+
+def bedrock_context(tmp_path: Path, fake_slack: FakeSlack) -> WorkerContext:
+    return context(
+        tmp_path, fake_slack, generator="bedrock", aws_region="us-east-1", bedrock_max_attempts=2
+    )
+
+
+def test_a_bedrock_answer_is_shown_while_written_then_cited_with_buttons(
+    tmp_path: Path, fake_slack: FakeSlack, bedrock: Any
+) -> None:
+    ctx = bedrock_context(tmp_path, fake_slack)
+    words = "An e-commerce website takes seven to ten weeks to build, from the kickoff call"
+    bedrock.reply(f"{words} on day one to the launch [1].", input_tokens=420, output_tokens=21)
+    bedrock.stream_delay = 0.2  # 3 words a piece: ~1.2 s of writing
+    question_id = ask(ctx, asked_via="slash_command", thread_ts=None)
+
+    posted = answer_slack_question(ctx, question_id)
+
+    assert posted is not None and posted.found
+    updates = fake_slack.calls_to("chat.update")
+    live, final = updates[:-1], updates[-1]
+    assert live and all("writing" in block_texts(u.params["blocks"])[-1] for u in live)
+    assert all(b.at - a.at >= 0.95 for a, b in itertools.pairwise(live))
+    assert block_texts(live[0].params["blocks"])[0].startswith("> ")
+    assert final.params["blocks"][-1]["block_id"] == "feedback"
+    texts = block_texts(final.params["blocks"])
+    assert texts[1] == f"{words} on day one to the launch [1]."
+    assert texts[2].startswith("[1] <") and texts[2].endswith("|guide.pdf>, pp. 1-2")
+    with session_scope(ctx.sessions) as session:
+        stored = session.get(Answer, posted.answer_id)
+        assert stored is not None
+        assert (stored.generator, stored.input_tokens, stored.output_tokens) == ("bedrock", 420, 21)
+    assert bedrock.calls("ConverseStream")
+    ctx.close()
+
+
+def test_bedrock_throttled_past_its_retries_fails_the_question_with_a_sentence(
+    tmp_path: Path, fake_slack: FakeSlack, bedrock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import worker.context
+    from worker.tasks import answer_question
+
+    ctx = bedrock_context(tmp_path, fake_slack)
+    monkeypatch.setattr(worker.context, "_context", ctx)
+    bedrock.fail("ThrottlingException", times=10)
+    question_id = ask(ctx)
+
+    result = answer_question.apply(kwargs={"question_id": question_id})
+
+    assert result.failed()
+    assert status(ctx, question_id) == "failed"
+    [update] = fake_slack.calls_to("chat.update")
+    assert update.params["ts"] == PLACEHOLDER_TS
+    assert update.params["text"] == (
+        "Amazon Bedrock is busy or unreachable, so I could not write the answer;"
+        " please try again in a minute."
+    )
+    assert len(bedrock.calls("ConverseStream")) == 2  # botocore's attempts, no task retries
+    ctx.close()

@@ -207,7 +207,9 @@ class ForgetWhenStored(LocalBlobStore):
     def put(self, key: str, data: bytes) -> None:
         super().put(key, data)
         with session_scope(self.ctx.sessions) as session:
-            mark_document_deleted(session, document_id=key.split("/")[-1].removesuffix(".pdf"))
+            mark_document_deleted(
+                session, document_id=key.rsplit("/", maxsplit=1)[-1].removesuffix(".pdf")
+            )
 
 
 def test_a_document_forgotten_while_indexing_leaves_nothing_behind(
