@@ -1,0 +1,1 @@
+"""Local stand-ins of external services, used by the tests."""
