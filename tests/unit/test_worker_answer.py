@@ -319,9 +319,12 @@ def test_bedrock_throttled_past_its_retries_fails_the_question_with_a_sentence(
     tmp_path: Path, fake_slack: FakeSlack, bedrock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import worker.context
-    from worker.tasks import answer_question
+    from worker.app import app, configure_celery
 
     ctx = bedrock_context(tmp_path, fake_slack)
+    configure_celery(app, ctx.settings)  # as the worker does, before its tasks are bound
+    from worker.tasks import answer_question
+
     monkeypatch.setattr(worker.context, "_context", ctx)
     bedrock.fail("ThrottlingException", times=10)
     question_id = ask(ctx)
