@@ -81,7 +81,7 @@ def import_time() -> float:
     for _ in range(3):
         started = time.perf_counter()
         subprocess.run(
-            [PYTHON, "-c", "import bot.http, bot.deps, worker.enqueue"], check=True, cwd=ROOT
+            [PYTHON, "-c", "import bot.http, bot.deps, taskqueue.enqueue"], check=True, cwd=ROOT
         )
         runs.append(time.perf_counter() - started)
     return min(runs)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.blocks import escape
 from bot.deps import BotDeps
 from ragtime.db.audit import record_audit
 from ragtime.db.documents import documents_visible_in, mark_document_deleted, publish_document
@@ -20,7 +19,8 @@ from ragtime.db.locks import acquire_lock, release_lock
 from ragtime.db.models import AuditOutcome, Document
 from ragtime.db.slack_lookups import find_workspace_document
 from ragtime.db.stats import workspace_stats
-from worker.names import REINDEX_LOCK_TTL_SECONDS
+from slackkit.blocks import escape
+from taskqueue.names import REINDEX_LOCK_TTL_SECONDS
 
 HELP = """*ragtime* answers questions from the PDFs shared in this conversation.
 • `/ask <question>` (or @mention me, DM me, or reply in my answer's thread)

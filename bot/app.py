@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from bot.background import apologise
 from bot.deps import BotDeps
 from bot.listeners import actions, commands, events
-from bot.slack_client import slack_client
 from ragtime.settings import Settings
+from slackkit.client import slack_client
 
 
 class MissingCredentialsError(Exception):

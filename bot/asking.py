@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 
-from bot.blocks import placeholder_blocks
 from bot.deps import BotDeps
 from ragtime.db.models import AskedVia
 from ragtime.db.questions import record_question, set_answer_message
+from slackkit.blocks import placeholder_blocks
 
 USAGE = (
     "Ask me about the PDFs shared in this conversation, for example "

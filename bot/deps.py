@@ -22,7 +22,7 @@ from ragtime.settings import Settings
 
 
 class Enqueuer(Protocol):
-    """The bot's only way to reach the worker (worker.enqueue.Enqueuer in production)."""
+    """The bot's only way to reach the worker (taskqueue.enqueue.Enqueuer in production)."""
 
     def answer(self, question_id: str) -> None: ...
     def ingest(self, document_id: str) -> None: ...
@@ -75,7 +75,7 @@ class BotDeps:
 def build_bot_deps(settings: Settings, *, enqueuer: Enqueuer | None = None) -> BotDeps:
     """Production wiring: the configured database, the Celery queue, Redis if configured."""
     if enqueuer is None:
-        from worker.enqueue import Enqueuer as CeleryEnqueuer
+        from taskqueue.enqueue import Enqueuer as CeleryEnqueuer
 
         enqueuer = CeleryEnqueuer.from_settings(settings)
     return BotDeps(

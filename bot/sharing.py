@@ -6,7 +6,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.blocks import escape
 from bot.deps import BotDeps
 from ragtime.db.documents import (
     create_or_get_document_for_file,
@@ -16,6 +15,7 @@ from ragtime.db.documents import (
     unshare_document,
 )
 from ragtime.db.slack_lookups import document_for_file, forget_shares, requeue_document
+from slackkit.blocks import escape
 
 
 def is_pdf(file: dict[str, Any]) -> bool:

@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.blocks import answer_blocks, answer_fallback_text, not_found_blocks
 from ragtime.db import session_scope
 from ragtime.db.answers import (
     answer_for_question,
@@ -34,8 +33,9 @@ from ragtime.db.types import utcnow
 from ragtime.domain import Answer, Citation, Scope
 from ragtime.generation import NOT_FOUND, Turn
 from ragtime.pipeline import answer_question, stream_answer
+from slackkit.blocks import answer_blocks, answer_fallback_text, not_found_blocks
+from slackkit.streaming import PlaceholderEdits
 from worker.context import WorkerContext
-from worker.streaming import PlaceholderEdits
 
 log = logging.getLogger(__name__)
 

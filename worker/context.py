@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.slack_client import slack_client
 from ragtime.bootstrap import Services, build_services
 from ragtime.db import make_engine, session_factory
 from ragtime.pdf import PdfReaderProcess
 from ragtime.settings import Settings, get_settings
+from slackkit.client import slack_client
 
 log = logging.getLogger(__name__)
 

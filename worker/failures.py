@@ -18,7 +18,7 @@ from ragtime.db.documents import get_document, mark_document_failed
 from ragtime.db.questions import get_question, mark_question
 from ragtime.db.slack_files import first_share
 from ragtime.errors import ServiceError
-from worker import names
+from taskqueue import names
 from worker.context import WorkerContext
 from worker.errors import TaskExpiredError, TransientError
 from worker.notify import edit_notice, post_notice

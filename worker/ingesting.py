@@ -12,7 +12,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-from bot.blocks import escape
 from ragtime.blobstore import original_key
 from ragtime.db import session_scope
 from ragtime.db.documents import (
@@ -26,6 +25,7 @@ from ragtime.db.slack_files import ShareMessage, first_share, set_document_perma
 from ragtime.domain import DocumentInfo
 from ragtime.pdf import PdfError
 from ragtime.pipeline import IngestResult, ingest_document
+from slackkit.blocks import escape
 from worker.context import WorkerContext
 from worker.download import SlackFile, fetch_slack_file
 from worker.errors import FileRefusedError

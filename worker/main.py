@@ -7,8 +7,8 @@ from typing import Any
 from celery.signals import worker_process_init
 
 from ragtime.settings import Settings
-from worker import names
-from worker.app import app, configure_celery, is_filesystem_broker
+from taskqueue import names
+from taskqueue.broker import app, configure_celery, is_filesystem_broker
 from worker.context import use_settings, warm_up
 
 ALL_QUEUES = [names.ANSWER_QUEUE, names.INGEST_QUEUE, names.MAINTENANCE_QUEUE]

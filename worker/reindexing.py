@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.blocks import escape
 from ragtime.blobstore import original_key
 from ragtime.db import session_scope
 from ragtime.db.audit import record_audit
@@ -32,8 +31,9 @@ from ragtime.domain import DocumentInfo
 from ragtime.errors import IndexMismatchError
 from ragtime.pdf import PdfError
 from ragtime.pipeline import ingest_document
+from slackkit.blocks import escape
+from taskqueue.names import reindex_lock_name
 from worker.context import WorkerContext
-from worker.names import reindex_lock_name
 from worker.notify import edit_notice
 
 log = logging.getLogger(__name__)

@@ -18,14 +18,14 @@ from celery import Task, shared_task
 from celery.signals import task_revoked
 
 from ragtime.errors import ServiceError
-from worker import names
+from taskqueue import names
 from worker.answering import answer_slack_question
-from worker.app import TIME_LIMITS
 from worker.context import current_context
 from worker.errors import TransientError, transient_error
 from worker.expiry import tell_expired
 from worker.failures import GIVE_UP
 from worker.ingesting import ingest_slack_file
+from worker.limits import TIME_LIMITS
 from worker.maintenance import forget_slack_document, sync_document_scope
 from worker.reindexing import reindex_documents
 

@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.blocks import with_tally
 from bot.deps import BotDeps
 from ragtime.db.feedback import record_feedback, vote_counts
 from ragtime.db.models import Vote
+from slackkit.blocks import with_tally
 
 THANKS = {"up": "Thanks, glad it helped! 👍", "down": "Thanks for telling me; I'll note it. 👎"}
 

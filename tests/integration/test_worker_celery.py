@@ -2,7 +2,7 @@
 
 The worker is started the way production starts it (``worker.main.run_worker``) with
 the hashing embedder, a migrated SQLite file and a fake Slack in this process; tasks
-are sent through ``worker.enqueue.Enqueuer``, as the bot sends them.
+are sent through ``taskqueue.enqueue.Enqueuer``, as the bot sends them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from celery import Celery
 from ragtime.db import session_scope
 from ragtime.db.documents import get_document
 from ragtime.db.questions import get_question, record_question, set_answer_message
+from taskqueue.enqueue import Enqueuer
 from tests.integration.conftest import ServiceEnvironment
 from tests.pdfs import make_pdf
 from tests.unit.test_worker_fake_slack import (
@@ -32,7 +33,6 @@ from tests.unit.test_worker_fake_slack import (
     worker_settings,
 )
 from worker.context import WorkerContext
-from worker.enqueue import Enqueuer
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/5"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks import (
+from ragtime.domain import Citation
+from slackkit.blocks import (
     MAX_BLOCKS,
     MAX_SECTION_CHARS,
     answer_blocks,
@@ -13,7 +14,6 @@ from bot.blocks import (
     placeholder_blocks,
     with_tally,
 )
-from ragtime.domain import Citation
 
 GUIDE = Citation(1, "d1", "Guide.pdf", 3, 3, "https://acme.slack.com/files/U1/F1/guide.pdf")
 NOTES = Citation(2, "d2", "Notes & <drafts>.pdf", 4, 6)

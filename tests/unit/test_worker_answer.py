@@ -16,6 +16,7 @@ from ragtime.db.answers import answer_with_sources
 from ragtime.db.models import Answer, AskedVia, Question
 from ragtime.db.questions import get_question, record_question, set_answer_message
 from ragtime.generation import NOT_FOUND
+from taskqueue import names
 from tests.pdfs import make_pdf
 from tests.unit.test_worker_fake_slack import (
     FakeSlack,
@@ -23,7 +24,6 @@ from tests.unit.test_worker_fake_slack import (
     worker_context,
     worker_settings,
 )
-from worker import names
 from worker.answering import answer_slack_question
 from worker.context import WorkerContext
 from worker.errors import TransientError
@@ -319,7 +319,7 @@ def test_bedrock_throttled_past_its_retries_fails_the_question_with_a_sentence(
     tmp_path: Path, fake_slack: FakeSlack, bedrock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import worker.context
-    from worker.app import app, configure_celery
+    from taskqueue.broker import app, configure_celery
 
     ctx = bedrock_context(tmp_path, fake_slack)
     configure_celery(app, ctx.settings)  # as the worker does, before its tasks are bound

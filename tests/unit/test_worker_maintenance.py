@@ -16,6 +16,7 @@ from ragtime.db.documents import get_document, share_document
 from ragtime.db.locks import acquire_lock, lock_holder, release_lock
 from ragtime.domain import Scope
 from ragtime.pipeline import search
+from taskqueue.names import REINDEX_LOCK_TTL_SECONDS, reindex_lock_name
 from tests.pdfs import make_pdf
 from tests.unit.test_worker_fake_slack import (
     FakeSlack,
@@ -26,7 +27,6 @@ from tests.unit.test_worker_fake_slack import (
 from worker.context import WorkerContext
 from worker.ingesting import ingest_slack_file
 from worker.maintenance import forget_slack_document, sync_document_scope
-from worker.names import REINDEX_LOCK_TTL_SECONDS, reindex_lock_name
 from worker.reindexing import Progress, reindex_documents
 
 PROGRESS_TS = "1700000002.000001"

@@ -16,10 +16,11 @@ from slack_sdk.web import SlackResponse
 
 from ragtime.pdf import PdfError
 from ragtime.settings import load_settings
-from worker import names
-from worker.app import TIME_LIMITS, VISIBILITY_TIMEOUT_SECONDS, configure_celery
-from worker.enqueue import Enqueuer
+from taskqueue import names
+from taskqueue.broker import VISIBILITY_TIMEOUT_SECONDS, configure_celery
+from taskqueue.enqueue import Enqueuer
 from worker.errors import TransientError, transient_error
+from worker.limits import TIME_LIMITS
 from worker.main import worker_argv
 from worker.tasks import retry_boundary
 
@@ -108,7 +109,7 @@ def test_the_boundary_leaves_backoff_to_celery_and_bad_input_alone() -> None:
 
 
 def test_every_task_retries_only_transient_errors_within_its_time_limits() -> None:
-    from worker.app import app
+    from taskqueue.broker import app
 
     configure_celery(app, load_settings(broker_url="memory://"))
     app.loader.import_default_modules()
@@ -180,7 +181,7 @@ def test_a_filesystem_worker_skips_what_needs_a_broadcast(tmp_path: Path) -> Non
 
 def test_the_bot_can_enqueue_without_loading_tasks_or_models(tmp_path: Path) -> None:
     check = (
-        "import sys; from worker.enqueue import Enqueuer; from ragtime.settings import load_settings; "
+        "import sys; from taskqueue.enqueue import Enqueuer; from ragtime.settings import load_settings; "
         f"Enqueuer.from_settings(load_settings(data_dir={str(tmp_path)!r})).answer('q1'); "
         "loaded = {'torch', 'sentence_transformers', 'worker.tasks', 'ragtime.embedding.local'}"
         " & set(sys.modules); assert not loaded, loaded"

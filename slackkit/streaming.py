@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import truncate, writing_blocks
+from slackkit.blocks import truncate, writing_blocks
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ragtime.settings import Settings
-from worker import names
+from taskqueue import names
 
 SendTask = Callable[..., Any]
 
 
 REMOVAL_EXPIRY_SECONDS = 7 * 24 * 3600
+# A lost maintenance task may be redelivered this long after it was sent.
+MAINTENANCE_EXPIRY_SECONDS = 3600
 
 
 class Enqueuer:
@@ -41,8 +43,8 @@ class Enqueuer:
 
     @classmethod
     def from_settings(cls, settings: Settings, celery: Any = None) -> Enqueuer:
-        """An enqueuer on ``celery`` (default: ``worker.app.app``), configured from ``settings``."""
-        from worker.app import MAINTENANCE_EXPIRY_SECONDS, app, configure_celery
+        """An enqueuer on ``celery`` (default: ``taskqueue.broker.app``), configured from ``settings``."""
+        from taskqueue.broker import app, configure_celery
 
         configured = configure_celery(celery if celery is not None else app, settings)
         return cls(

@@ -7,13 +7,12 @@ switches to a real broker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
 
 from ragtime.settings import Settings
-from worker import names
+from taskqueue import names
 
 app = Celery("ragtime")
 
@@ -23,23 +22,8 @@ VISIBILITY_TIMEOUT_SECONDS = 3600
 # The default one-second poll makes every answer wait up to a second in the queue;
 # 50 ms costs a listdir per queue 20 times a second and keeps enqueue-to-run near 50 ms.
 FILESYSTEM_POLL_SECONDS = 0.05
-# kombu's filesystem transport with atomic writes and takes (see worker/fstransport.py).
-FILESYSTEM_TRANSPORT = "worker.fstransport:Transport"
-
-
-@dataclass(frozen=True, slots=True)
-class TimeLimits:
-    soft: float
-    hard: float
-
-
-TIME_LIMITS = {
-    names.ANSWER_QUEUE: TimeLimits(soft=60, hard=90),
-    names.INGEST_QUEUE: TimeLimits(soft=1500, hard=1800),
-    names.MAINTENANCE_QUEUE: TimeLimits(soft=3000, hard=3300),
-}
-# A lost maintenance task may be redelivered this long after it was sent.
-MAINTENANCE_EXPIRY_SECONDS = 3600
+# kombu's filesystem transport with atomic writes and takes (see taskqueue/fstransport.py).
+FILESYSTEM_TRANSPORT = "taskqueue.fstransport:Transport"
 
 
 def is_filesystem_broker(url: str) -> bool:
