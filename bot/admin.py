@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 
 from bot.deps import BotDeps
 from ragtime.db.audit import record_audit
-from ragtime.db.documents import documents_visible_in, mark_document_deleted, publish_document
+from ragtime.db.documents import (
+    documents_visible_in,
+    get_document,
+    mark_document_deleted,
+    publish_document,
+)
 from ragtime.db.locks import acquire_lock, release_lock
 from ragtime.db.models import AuditOutcome, Document
 from ragtime.db.slack_lookups import find_workspace_document
@@ -29,6 +34,12 @@ HELP = """*ragtime* answers questions from the PDFs shared in this conversation.
 • `/ragtime stats`: questions, answer rate, 👍/👎, slowest and most-downvoted answers
 Admins: `/ragtime reindex [all|<document>]`, `/ragtime forget <document>`, `/ragtime publish <document>`"""
 ADMIN_ONLY = {"reindex", "forget", "publish"}
+REASON_LABELS = {
+    "wrong": "wrong",
+    "incomplete": "incomplete",
+    "not_in_documents": "not in the documents",
+    "other": "other",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +49,8 @@ class Command:
     user_id: str
     verb: str
     argument: str
+    # Set by App Home's buttons, which name the document by id rather than by name.
+    document_id: str | None = None
 
 
 def parse(text: str, *, team_id: str, channel_id: str, user_id: str) -> Command:
@@ -103,6 +116,9 @@ def _stats(deps: BotDeps, command: Command) -> str:
             f"• {s.total_ms / 1000:.1f} s: {_shown(s.question, s.conversation_id, command)}"
             for s in stats.slowest
         ]
+    if stats.downvote_reasons:
+        given = ", ".join(f"{REASON_LABELS.get(r, r)} {n}" for r, n in stats.downvote_reasons)
+        lines.append(f"*What 👎 said was wrong:* {given}")
     if stats.most_downvoted:
         lines.append("*Most downvoted:*")
         lines += [
@@ -120,6 +136,12 @@ def _shown(question: str, conversation_id: str, command: Command) -> str:
 
 
 def _one_document(deps: BotDeps, command: Command) -> Document | str:
+    if command.document_id is not None:
+        with deps.session() as session:
+            document = get_document(session, document_id=command.document_id)
+        if document is None or document.team_id != command.team_id or document.status == "deleted":
+            return "That document is not in this workspace any more."
+        return document
     if not command.argument:
         return f"Say which document: `/ragtime {command.verb} <document name>`."
     with deps.session() as session:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.background import AfterAck
@@ -24,7 +25,7 @@ from ragtime.settings import Settings
 class Enqueuer(Protocol):
     """The bot's only way to reach the worker (taskqueue.enqueue.Enqueuer in production)."""
 
-    def answer(self, question_id: str) -> None: ...
+    def answer(self, question_id: str, reply_url: str | None = None) -> None: ...
     def ingest(self, document_id: str) -> None: ...
     def forget(self, document_id: str) -> None: ...
     def sync_scope(self, document_id: str) -> None: ...
@@ -58,6 +59,33 @@ class AdminCheck:
 
 
 @dataclass
+class UserNames:
+    """Display names for the bare ``<@U…>`` mentions in question text (cached briefly)."""
+
+    ttl_seconds: float = 3600.0
+    _cache: dict[str, tuple[float, str]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def name_of(self, client: WebClient, user_id: str) -> str:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(user_id)
+        if cached and now - cached[0] < self.ttl_seconds:
+            return cached[1]
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError:
+            return user_id  # an unknown or external user: their id is still readable
+        profile = user.get("profile") or {}
+        name = str(
+            profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
+        )
+        with self._lock:
+            self._cache[user_id] = (now, name)
+        return name
+
+
+@dataclass
 class BotDeps:
     settings: Settings
     sessions: sessionmaker[Session]
@@ -65,6 +93,7 @@ class BotDeps:
     limiter: QuestionLimiter
     admins: AdminCheck
     after_ack: AfterAck = field(default_factory=AfterAck)
+    names: UserNames = field(default_factory=UserNames)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -8,9 +8,10 @@ answer. Text that comes from people or documents is escaped, so a PDF that says
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from ragtime.domain import Citation
 
@@ -18,12 +19,18 @@ Block = dict[str, Any]
 
 PLACEHOLDER_TEXT = "Looking through the documents shared here…"
 FEEDBACK_BLOCK_ID = "feedback"
+FEEDBACK_ACTION = "answer_feedback"
+# The buttons answers had before Slack's native feedback control; old messages keep them.
 VOTE_UP = "vote_up"
 VOTE_DOWN = "vote_down"
-# Block Kit limits: 3000 characters in a section's text, 50 blocks in a message.
+# Block Kit limits: 3000 characters in a section's text, 50 blocks in a message, and a
+# message fails near 13,000 characters of blocks (this leaves room for the JSON).
 MAX_SECTION_CHARS = 3000
 MAX_BLOCKS = 50
+MAX_BODY_SECTIONS = 4
+MAX_MESSAGE_CHARS = 11_000
 MAX_FALLBACK_CHARS = 3000
+CUT_NOTE = "\n\n_(The answer was longer than one Slack message holds; the rest is cut.)_"
 _HALF_ENTITY = re.compile(r"&[a-z]{0,3}$")
 
 
@@ -51,20 +58,87 @@ def answer_blocks(
     answer_text: str,
     citations: Sequence[Citation],
     answer_id: str,
-    up: int = 0,
-    down: int = 0,
     question: str | None = None,
 ) -> list[Block]:
-    """The answer, one context line per citation, and the 👍/👎 buttons.
+    """The answer, one context line per citation, and the 👍/👎 feedback control.
 
     ``question`` is echoed above the answer (for ``/ask``, whose text nobody else sees).
+    However long the answer, the message stays within Slack's limits and the
+    citations and feedback stay visible: the text is split into sections under
+    3,000 characters and cut, with a note, past what one message can hold.
     """
-    blocks = _asked(question)
-    blocks.append(_section(escape(answer_text)))
-    room = MAX_BLOCKS - len(blocks) - 1  # the buttons take the last place
-    blocks.extend(_citation_block(c) for c in citations[:room])
-    blocks.append(_feedback(answer_id, up, down))
-    return blocks
+    asked = _asked(question)
+    sources = source_blocks(citations[: MAX_BLOCKS - len(asked) - MAX_BODY_SECTIONS - 1])
+    room = MAX_MESSAGE_CHARS - _chars(asked) - _chars(sources)
+    body = [_section(part) for part in split_text(escape(answer_text), room)]
+    return [*asked, *body, *sources, feedback_block(answer_id)]
+
+
+def source_blocks(citations: Sequence[Citation]) -> list[Block]:
+    """One context line per citation: what a streamed answer gets when it stops."""
+    return [_citation_block(c) for c in citations]
+
+
+def feedback_block(answer_id: str) -> Block:
+    """Slack's native 👍/👎 (``feedback_buttons`` in a ``context_actions`` block)."""
+    return {
+        "type": "context_actions",
+        "block_id": FEEDBACK_BLOCK_ID,
+        "elements": [
+            {
+                "type": "feedback_buttons",
+                "action_id": FEEDBACK_ACTION,
+                "positive_button": {
+                    "text": {"type": "plain_text", "text": "👍"},
+                    "accessibility_label": "This answer helped",
+                    "value": f"up:{answer_id}",
+                },
+                "negative_button": {
+                    "text": {"type": "plain_text", "text": "👎"},
+                    "accessibility_label": "This answer was wrong or not useful",
+                    "value": f"down:{answer_id}",
+                },
+            }
+        ],
+    }
+
+
+def parse_feedback_value(value: str) -> tuple[Literal["up", "down"], str] | None:
+    """``("up" | "down", answer_id)`` from a feedback button's value, or None if not ours."""
+    vote, _, answer_id = value.partition(":")
+    if not answer_id:
+        return None
+    if vote == "up":
+        return "up", answer_id
+    if vote == "down":
+        return "down", answer_id
+    return None
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most MAX_SECTION_CHARS, cut at paragraph, line or word
+    ends; past ``limit`` characters in all it stops, saying the answer was cut."""
+    if len(text) > limit:
+        text = truncate(text, max(limit - len(CUT_NOTE), 1)) + CUT_NOTE
+    pieces = []
+    while len(text) > MAX_SECTION_CHARS:
+        window = text[:MAX_SECTION_CHARS]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        cut = cut if cut > MAX_SECTION_CHARS // 2 else MAX_SECTION_CHARS
+        cut = _entity_safe(text, cut)
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*pieces, text] if text else pieces
+
+
+def _entity_safe(text: str, cut: int) -> int:
+    """Move a cut that would fall inside ``&amp;`` and the like to before it."""
+    start = text.rfind("&", max(0, cut - 5), cut)
+    return start if start != -1 and ";" not in text[start:cut] and start > 0 else cut
+
+
+def _chars(blocks: Sequence[Block]) -> int:
+    return len(json.dumps(blocks, ensure_ascii=False))
 
 
 def writing_blocks(text_so_far: str, *, question: str | None = None) -> list[Block]:
@@ -129,23 +203,3 @@ def _citation_block(citation: Citation) -> Block:
 def _context(text: str) -> Block:
     text = truncate(text, MAX_SECTION_CHARS)
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
-def _feedback(answer_id: str, up: int, down: int) -> Block:
-    return {
-        "type": "actions",
-        "block_id": FEEDBACK_BLOCK_ID,
-        "elements": [
-            _button(VOTE_UP, f"👍 {up}", answer_id),
-            _button(VOTE_DOWN, f"👎 {down}", answer_id),
-        ],
-    }
-
-
-def _button(action_id: str, text: str, value: str) -> Block:
-    return {
-        "type": "button",
-        "action_id": action_id,
-        "text": {"type": "plain_text", "text": text, "emoji": True},
-        "value": value,
-    }

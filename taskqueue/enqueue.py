@@ -54,9 +54,14 @@ class Enqueuer:
             maintenance_expiry_seconds=MAINTENANCE_EXPIRY_SECONDS,
         )
 
-    def answer(self, question_id: str) -> None:
-        """Answer a recorded question and replace its placeholder."""
-        self._send(names.ANSWER_QUESTION, question_id=question_id)
+    def answer(self, question_id: str, reply_url: str | None = None) -> None:
+        """Answer a recorded question where its asker is looking.
+
+        ``reply_url``: a slash command's response_url, when the bot can't post where it
+        was asked; it travels only in the task, never in the database or a log line.
+        """
+        extra = {"reply_url": reply_url} if reply_url else {}
+        self._send(names.ANSWER_QUESTION, question_id=question_id, **extra)
 
     def ingest(self, document_id: str) -> None:
         """Fetch, index and report on a shared file (queued or failed before)."""

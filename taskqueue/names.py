@@ -9,7 +9,7 @@ ANSWER_QUEUE = "answer"
 INGEST_QUEUE = "ingest"
 MAINTENANCE_QUEUE = "maintenance"
 
-# kwargs: question_id
+# kwargs: question_id, and reply_url (a response_url) when the bot can't post there
 ANSWER_QUESTION = "ragtime.answer_question"
 # kwargs: document_id
 INGEST_DOCUMENT = "ragtime.ingest_document"

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -27,40 +25,29 @@ from ragtime.db.answers import (
     sources_from_answer,
 )
 from ragtime.db.models import Question
-from ragtime.db.questions import get_question, mark_question, set_answer_message, thread_history
+from ragtime.db.questions import get_question, mark_question, thread_history
 from ragtime.db.slack_files import document_links
 from ragtime.db.types import utcnow
 from ragtime.domain import Answer, Citation, Scope
 from ragtime.generation import NOT_FOUND, Turn
 from ragtime.pipeline import answer_question, stream_answer
-from slackkit.blocks import answer_blocks, answer_fallback_text, not_found_blocks
-from slackkit.streaming import PlaceholderEdits
+from slackkit.streaming import ThreadStream
 from worker.context import WorkerContext
+from worker.posting import Live, Posting, live_surface, post_answer
 
 log = logging.getLogger(__name__)
 
 _TO_ANSWER = frozenset({"queued", "answering"})
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedAnswer:
-    """An answer as stored, ready to post."""
+def answer_slack_question(
+    ctx: WorkerContext, question_id: str, reply_url: str | None = None
+) -> Posting | None:
+    """Answer the question within its conversation's scope, where its asker is looking.
 
-    answer_id: str
-    text: str
-    citations: tuple[Citation, ...]
-
-    @property
-    def found(self) -> bool:
-        """False for "I couldn't find this": no citations, no buttons."""
-        return self.text != NOT_FOUND
-
-
-def answer_slack_question(ctx: WorkerContext, question_id: str) -> RecordedAnswer | None:
-    """Answer the question within its conversation's scope and replace its placeholder.
-
-    Returns what was posted, or None when there was nothing to do (no such
-    question, or it is already answered).
+    ``reply_url``: a slash command's response_url, for a question asked where the bot
+    cannot post (the answer goes to the asker alone). Returns what was posted, or None
+    when there was nothing to do (no such question, or it is already answered).
     """
     started = time.perf_counter()
     with session_scope(ctx.sessions) as session:
@@ -72,10 +59,16 @@ def answer_slack_question(ctx: WorkerContext, question_id: str) -> RecordedAnswe
         recorded = _recorded(session, question_id)
         history = _history(session, question) if recorded is None else []
         mark_question(session, question_id=question_id, status="answering")
-    if recorded is None:
-        recorded = _answer_and_record(ctx, question, history, started)
-    posting = time.perf_counter()
-    _post(ctx, question, recorded)
+    live = live_surface(ctx, question, reply_url) if recorded is None else None
+    try:
+        if recorded is None:
+            recorded = _answer_and_record(ctx, question, history, started, live)
+        posting = time.perf_counter()
+        post_answer(ctx, question, recorded, live, reply_url)
+    except BaseException:
+        if isinstance(live, ThreadStream):
+            live.close()  # never leave a message "writing…"; the failure notice follows
+        raise
     with session_scope(ctx.sessions) as session:
         status = "answered" if recorded.found else "not_found"
         mark_question(session, question_id=question_id, status=status)
@@ -101,9 +94,9 @@ def _history(session: Session, question: Question) -> list[Turn]:
 
 
 def _answer_and_record(
-    ctx: WorkerContext, question: Question, history: list[Turn], started: float
-) -> RecordedAnswer:
-    answer = _answer(ctx, question, history)
+    ctx: WorkerContext, question: Question, history: list[Turn], started: float, live: Live | None
+) -> Posting:
+    answer = _answer(ctx, question, history, live)
     with session_scope(ctx.sessions) as session:
         row = record_answer(
             session,
@@ -122,10 +115,11 @@ def _answer_and_record(
     return _as_recorded(row.id, answer)
 
 
-def _answer(ctx: WorkerContext, question: Question, history: list[Turn]) -> Answer:
-    """The pipeline's answer; shown while it is written when the generator streams."""
+def _answer(
+    ctx: WorkerContext, question: Question, history: list[Turn], live: Live | None
+) -> Answer:
+    """The pipeline's answer; shown while it is written when there is a live surface."""
     scope = Scope(team_id=question.team_id, conversation=question.conversation_id)
-    live = _live_edits(ctx, question)
     if live is None:
         return answer_question(ctx.services, question=question.text, scope=scope, history=history)
     answer = None
@@ -139,22 +133,12 @@ def _answer(ctx: WorkerContext, question: Question, history: list[Turn]) -> Answ
     return answer
 
 
-def _live_edits(ctx: WorkerContext, question: Question) -> PlaceholderEdits | None:
-    """Edits of the placeholder while the answer is written, where there is one to edit."""
-    if not ctx.services.generator.streams or ctx.settings.answer_visibility == "private":
-        return None
-    if not (question.answer_channel and question.answer_ts):
-        return None
-    echo = question.text if question.asked_via == "slash_command" else None
-    return PlaceholderEdits(ctx.slack, question.answer_channel, question.answer_ts, echo)
-
-
-def _as_recorded(answer_id: str, answer: Answer) -> RecordedAnswer:
+def _as_recorded(answer_id: str, answer: Answer) -> Posting:
     text = answer.text if answer.found else NOT_FOUND
-    return RecordedAnswer(answer_id, text, answer.citations if answer.found else ())
+    return Posting(answer_id, text, answer.citations if answer.found else (), answer.found)
 
 
-def _recorded(session: Session, question_id: str) -> RecordedAnswer | None:
+def _recorded(session: Session, question_id: str) -> Posting | None:
     """The answer an earlier run recorded but may not have posted, with its citations."""
     row = answer_for_question(session, question_id=question_id)
     if row is None:
@@ -173,47 +157,7 @@ def _recorded(session: Session, question_id: str) -> RecordedAnswer | None:
         )
         for source in sources
     )
-    return RecordedAnswer(row.id, row.text, citations)
-
-
-def _post(ctx: WorkerContext, question: Question, recorded: RecordedAnswer) -> None:
-    """Replace the placeholder, or post in the thread, or only to the asker (private)."""
-    message = _message(question, recorded)
-    slack = ctx.slack
-    if ctx.settings.answer_visibility == "private":
-        slack.chat_postEphemeral(
-            channel=question.conversation_id,
-            user=question.user_id,
-            thread_ts=question.thread_ts,
-            **message,
-        )
-    elif question.answer_channel and question.answer_ts:
-        slack.chat_update(channel=question.answer_channel, ts=question.answer_ts, **message)
-    else:
-        posted = slack.chat_postMessage(
-            channel=question.conversation_id, thread_ts=question.thread_ts, **message
-        )
-        with session_scope(ctx.sessions) as session:  # a re-run edits it rather than post again
-            set_answer_message(
-                session,
-                question_id=question.id,
-                channel=str(posted["channel"]),
-                ts=str(posted["ts"]),
-            )
-
-
-def _message(question: Question, recorded: RecordedAnswer) -> dict[str, Any]:
-    # /ask's text is seen only by the asker, so the answer repeats it for everyone else.
-    echo = question.text if question.asked_via == "slash_command" else None
-    if not recorded.found:
-        return {"text": recorded.text, "blocks": not_found_blocks(recorded.text, question=echo)}
-    blocks = answer_blocks(
-        answer_text=recorded.text,
-        citations=recorded.citations,
-        answer_id=recorded.answer_id,
-        question=echo,
-    )
-    return {"text": answer_fallback_text(recorded.text, recorded.citations), "blocks": blocks}
+    return Posting(row.id, row.text, citations, row.text != NOT_FOUND)
 
 
 def _ms(seconds: float) -> float:

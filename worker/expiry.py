@@ -24,7 +24,9 @@ def tell_expired(
     give_up = GIVE_UP.get(task_name)
     if give_up is None:
         return
-    log.warning("expired before it ran: %s %s", task_name, dict(kwargs))
+    # Ids only: a reply_url is a credential for posting in the conversation.
+    shown = {key: value for key, value in kwargs.items() if key != "reply_url"}
+    log.warning("expired before it ran: %s %s", task_name, shown)
     # In the pool's parent no shared context may exist (children fork from it): a
     # throwaway one is built and closed here.
     own = ctx is None

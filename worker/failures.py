@@ -21,7 +21,7 @@ from ragtime.errors import ServiceError
 from taskqueue import names
 from worker.context import WorkerContext
 from worker.errors import TaskExpiredError, TransientError
-from worker.notify import edit_notice, post_notice
+from worker.notify import edit_notice, post_notice, post_private_notice, tell_privately
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def failure_sentence(exc: BaseException, *, doing: str) -> str:
 
 
 def give_up_answer(ctx: WorkerContext, kwargs: Mapping[str, Any], exc: BaseException) -> None:
-    """Mark the question failed and put the reason where the placeholder was."""
+    """Mark the question failed and say why where the answer would have appeared."""
     question_id = str(kwargs.get("question_id"))
     sentence = failure_sentence(exc, doing="Answering this question")
     with session_scope(ctx.sessions) as session:
@@ -50,9 +50,21 @@ def give_up_answer(ctx: WorkerContext, kwargs: Mapping[str, Any], exc: BaseExcep
         if question is None or question.status not in ("queued", "answering"):
             return
         mark_question(session, question_id=question_id, status="failed", error=sentence)
-    if question.answer_channel and question.answer_ts:
+    reply_url = kwargs.get("reply_url")
+    if reply_url:
+        tell_privately(str(reply_url), sentence)
+    elif ctx.settings.answer_visibility == "private":
+        post_private_notice(
+            ctx.slack, channel=question.conversation_id, user=question.user_id,
+            text=sentence, thread_ts=question.thread_ts,
+        )  # fmt: skip
+    elif question.answer_channel and question.answer_ts:
         edit_notice(
             ctx.slack, channel=question.answer_channel, ts=question.answer_ts, text=sentence
+        )
+    else:  # a thread question has no placeholder: the notice is the reply (and ends the status)
+        post_notice(
+            ctx.slack, channel=question.conversation_id, text=sentence, thread_ts=question.thread_ts
         )
 
 

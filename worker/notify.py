@@ -12,6 +12,7 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,32 @@ def edit_notice(client: WebClient, *, channel: str, ts: str, text: str) -> bool:
         log.warning("could not edit %s/%s: %s", channel, ts, _reason(exc))
         return False
     return True
+
+
+def post_private_notice(
+    client: WebClient, *, channel: str, user: str, text: str, thread_ts: str | None
+) -> bool:
+    """Show ``text`` to ``user`` alone; False if Slack would not take it."""
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+    except _SLACK_FAILURES as exc:
+        log.warning("could not tell %s privately: %s", user, _reason(exc))
+        return False
+    return True
+
+
+def tell_privately(response_url: str, text: str) -> bool:
+    """``text`` to the one person behind a slash command's response_url (never logged)."""
+    try:
+        status = (
+            WebhookClient(response_url, timeout=15)
+            .send(text=text, response_type="ephemeral", replace_original=False)
+            .status_code
+        )
+    except _SLACK_FAILURES as exc:
+        log.warning("could not answer through the response_url: %s", _reason(exc))
+        return False
+    return status == 200
 
 
 def _reason(exc: Exception) -> str:

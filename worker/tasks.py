@@ -98,10 +98,10 @@ def ragtime_task(name: str) -> Callable[[TaskFunction], TaskFunction]:
 
 
 @ragtime_task(names.ANSWER_QUESTION)
-def answer_question(self: Task, *, question_id: str) -> None:
+def answer_question(self: Task, *, question_id: str, reply_url: str | None = None) -> None:
     """See ``worker.answering.answer_slack_question``."""
     with retry_boundary(self, retry_services=False):
-        answer_slack_question(current_context(), question_id)
+        answer_slack_question(current_context(), question_id, reply_url)
 
 
 @ragtime_task(names.INGEST_DOCUMENT)

@@ -1,52 +1,104 @@
-"""👍/👎 buttons: one vote per person per answer; a second click changes it."""
+"""Clicks and forms: feedback on answers, the 👎 form, and App Home's document buttons."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.admin import Command, run_admin_command
 from bot.deps import BotDeps
-from ragtime.db.feedback import record_feedback, vote_counts
+from bot.feedback import REASON_VIEW, record_reason, record_vote
+from bot.home import HOME_FORGET, HOME_PUBLISH, HOME_REINDEX, publish_home
+from bot.workspace import installed_team
+from ragtime.db.documents import get_document
 from ragtime.db.models import Vote
-from slackkit.blocks import with_tally
+from slackkit.blocks import FEEDBACK_ACTION, VOTE_DOWN, VOTE_UP, parse_feedback_value
 
-THANKS = {"up": "Thanks, glad it helped! 👍", "down": "Thanks for telling me; I'll note it. 👎"}
+_HOME_VERBS = {HOME_REINDEX: "reindex", HOME_FORGET: "forget", HOME_PUBLISH: "publish"}
 
 
 def register(app: App, deps: BotDeps) -> None:
-    def on_vote(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def on_feedback(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
         ack()
+        parsed = parse_feedback_value(str(action.get("value", "")))
+        if parsed is None:
+            return  # not a value this app wrote
+        vote, answer_id = parsed
         deps.after_ack.run(
-            lambda: record_vote(deps, client, body, action),
+            lambda: record_vote(deps, client, body, vote=vote, answer_id=answer_id),
             client=client,
-            channel=body["channel"]["id"],
+            channel=(body.get("channel") or {}).get("id"),
             user=body["user"]["id"],
         )
 
-    app.action("vote_up")(on_vote)
-    app.action("vote_down")(on_vote)
+    def on_legacy_vote(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        vote: Vote = "up" if action["action_id"] == VOTE_UP else "down"
+        deps.after_ack.run(
+            lambda: record_vote(
+                deps,
+                client,
+                body,
+                vote=vote,
+                answer_id=str(action["value"]),
+                legacy=True,
+            ),
+            client=client,
+            channel=(body.get("channel") or {}).get("id"),
+            user=body["user"]["id"],
+        )
+
+    def on_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        errors = record_reason(deps, body, view)
+        if errors is None:
+            ack()
+        else:
+            ack(**errors)
+
+    def on_home_button(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        team_id = installed_team(context)
+        deps.after_ack.run(
+            lambda: run_home_action(deps, client, team_id, body["user"]["id"], action),
+            client=client,
+            channel=None,
+            user=body["user"]["id"],
+        )
+
+    app.action(FEEDBACK_ACTION)(on_feedback)
+    app.action(VOTE_UP)(on_legacy_vote)
+    app.action(VOTE_DOWN)(on_legacy_vote)
+    app.view(REASON_VIEW)(on_reason)
+    for action_id in _HOME_VERBS:
+        app.action(action_id)(on_home_button)
 
 
-def record_vote(
-    deps: BotDeps, client: WebClient, body: dict[str, Any], action: dict[str, Any]
+def run_home_action(
+    deps: BotDeps, client: WebClient, team_id: str, user_id: str, action: dict[str, Any]
 ) -> None:
-    vote: Vote = "up" if action["action_id"] == "vote_up" else "down"
-    user, channel = body["user"]["id"], body["channel"]["id"]
-    answer_id = str(action["value"])
+    """Run ``/ragtime <verb>`` on the clicked document, replying in the person's DM with the
+    bot (where a re-index reports its progress), then redraw their home tab."""
+    document_id = str(action.get("value", ""))
     with deps.session() as session:
-        record_feedback(session, answer_id=answer_id, user_id=user, vote=vote)
-        tally = vote_counts(session, answer_id=answer_id)
-    message = body.get("message") or {}
-    if body.get("container", {}).get("is_ephemeral") or not message.get("blocks"):
-        # A private answer: Slack won't let us edit it, the thanks is enough.
-        client.chat_postEphemeral(channel=channel, user=user, text=THANKS[vote])
-        return
-    client.chat_update(
-        channel=channel,
-        ts=body["container"]["message_ts"],
-        text=message.get("text", ""),
-        blocks=with_tally(message.get("blocks", []), up=tally["up"], down=tally["down"]),
+        document = get_document(session, document_id=document_id)
+        title = document.title if document is not None else document_id
+    channel = str(client.conversations_open(users=user_id)["channel"]["id"])
+    command = Command(
+        team_id, channel, user_id, _HOME_VERBS[action["action_id"]], title, document_id=document_id
     )
-    client.chat_postEphemeral(channel=channel, user=user, text=THANKS[vote])
+    run_admin_command(
+        deps, client, command, lambda text: client.chat_postMessage(channel=channel, text=text)
+    )
+    publish_home(deps, client, team_id=team_id, user_id=user_id)

@@ -4,29 +4,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.admin import parse, run_admin_command
-from bot.asking import accept_question, question_text
+from bot.asking import Asked, accept_question
 from bot.deps import BotDeps
+from bot.workspace import installed_team
+from slackkit.text import plain_text
 
 
 def register(app: App, deps: BotDeps) -> None:
-    def ask_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def ask_command(
+        ack: Ack,
+        command: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
         ack()
-        deps.after_ack.run(
-            lambda: accept_question(
-                deps,
-                client,
-                team_id=command["team_id"],
+
+        def accept() -> None:
+            text = plain_text(
+                command.get("text", ""),
+                bot_user_id=context.bot_user_id,
+                name_of=lambda user_id: deps.names.name_of(client, user_id),
+            )
+            asked = Asked(
+                team_id=installed_team(context),
                 channel_id=command["channel_id"],
                 user_id=command["user_id"],
-                text=question_text(command.get("text", "")),
+                text=text,
                 asked_via="slash_command",
                 thread_ts=None,
-                tell=lambda text: respond(text=text, response_type="ephemeral"),
-            ),
+                response_url=command.get("response_url"),
+            )
+            accept_question(
+                deps, client, asked, tell=lambda said: respond(text=said, response_type="ephemeral")
+            )
+
+        deps.after_ack.run(
+            accept,
             client=client,
             channel=command["channel_id"],
             user=command["user_id"],
@@ -34,12 +52,16 @@ def register(app: App, deps: BotDeps) -> None:
         )
 
     def ragtime_command(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack,
+        command: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
         ack()
         parsed = parse(
             command.get("text", ""),
-            team_id=command["team_id"],
+            team_id=installed_team(context),
             channel_id=command["channel_id"],
             user_id=command["user_id"],
         )

@@ -31,6 +31,9 @@ DocumentStatus = Literal["queued", "indexing", "indexed", "failed", "deleted"]
 QuestionStatus = Literal["queued", "answering", "answered", "not_found", "failed"]
 AskedVia = Literal["slash_command", "mention", "dm", "thread_followup"]
 Vote = Literal["up", "down"]
+# What a 👎 says was wrong (asked privately after the click); the CHECK is in the code,
+# since SQLite cannot add one to an existing table.
+DownvoteReason = Literal["wrong", "incomplete", "not_in_documents", "other"]
 AuditOutcome = Literal["succeeded", "denied", "failed"]
 
 NAMING_CONVENTION = {
@@ -180,6 +183,8 @@ class Feedback(Base):
     vote: Mapped[Vote] = mapped_column(String(4))
     voted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    reason: Mapped[DownvoteReason | None] = mapped_column(String(24))
+    comment: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEntry(Base):

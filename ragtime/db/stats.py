@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -41,6 +43,8 @@ class WorkspaceStats:
     downvotes: int
     slowest: tuple[SlowAnswer, ...]
     most_downvoted: tuple[DownvotedAnswer, ...]
+    # What the 👎 said was wrong: reason -> how many times, most given first.
+    downvote_reasons: tuple[tuple[str, int], ...] = ()
 
     @property
     def answer_rate(self) -> float:
@@ -48,17 +52,19 @@ class WorkspaceStats:
         return self.answered / self.questions if self.questions else 0.0
 
 
-def workspace_stats(session: Session, *, team_id: str) -> WorkspaceStats:
-    by_status = (
-        select(Question.status, func.count())
-        .where(Question.team_id == team_id)
-        .group_by(Question.status)
-    )
+def workspace_stats(
+    session: Session, *, team_id: str, since: datetime | None = None
+) -> WorkspaceStats:
+    """The workspace's figures, for questions asked ``since`` (None: ever)."""
+    asked = [Question.team_id == team_id]
+    if since is not None:
+        asked.append(Question.asked_at >= since)
+    by_status = select(Question.status, func.count()).where(*asked).group_by(Question.status)
     by_vote = (
         select(Feedback.vote, func.count())
         .join(Answer, Answer.id == Feedback.answer_id)
         .join(Question, Question.id == Answer.question_id)
-        .where(Question.team_id == team_id)
+        .where(*asked)
         .group_by(Feedback.vote)
     )
     statuses: dict[str, int] = {status: count for status, count in session.execute(by_status)}
@@ -72,7 +78,20 @@ def workspace_stats(session: Session, *, team_id: str) -> WorkspaceStats:
         downvotes=votes.get("down", 0),
         slowest=_slowest(session, team_id),
         most_downvoted=_most_downvoted(session, team_id),
+        downvote_reasons=_downvote_reasons(session, asked),
     )
+
+
+def _downvote_reasons(session: Session, asked: list[Any]) -> tuple[tuple[str, int], ...]:
+    statement = (
+        select(Feedback.reason, func.count())
+        .join(Answer, Answer.id == Feedback.answer_id)
+        .join(Question, Question.id == Answer.question_id)
+        .where(*asked, Feedback.vote == "down", Feedback.reason.is_not(None))
+        .group_by(Feedback.reason)
+        .order_by(func.count().desc(), Feedback.reason)
+    )
+    return tuple((str(reason), int(count)) for reason, count in session.execute(statement))
 
 
 def _slowest(session: Session, team_id: str) -> tuple[SlowAnswer, ...]:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ragtime.domain import Citation
 from slackkit.blocks import (
+    CUT_NOTE,
     MAX_BLOCKS,
     MAX_SECTION_CHARS,
     answer_blocks,
     answer_fallback_text,
     not_found_blocks,
+    parse_feedback_value,
     placeholder_blocks,
     with_tally,
 )
@@ -30,9 +33,35 @@ def texts(blocks: list[dict[str, Any]]) -> list[str]:
 
 
 def buttons(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The legacy 👍/👎 buttons (answers posted before the native feedback control)."""
     [actions] = [b for b in blocks if b["type"] == "actions"]
     assert actions["block_id"] == "feedback"
     return {button["action_id"]: button for button in actions["elements"]}
+
+
+def feedback(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    [control] = [b for b in blocks if b["type"] == "context_actions"]
+    assert control["block_id"] == "feedback"
+    [element] = control["elements"]
+    assert element["type"] == "feedback_buttons"
+    return dict(element)
+
+
+def legacy_answer(answer_id: str) -> list[dict[str, Any]]:
+    button = {"type": "button", "text": {"type": "plain_text", "text": "👍 0", "emoji": True}}
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "x"}},
+        {
+            "type": "actions",
+            "block_id": "feedback",
+            "elements": [
+                button | {"action_id": "vote_up", "value": answer_id},
+                button
+                | {"action_id": "vote_down", "value": answer_id}
+                | {"text": {"type": "plain_text", "text": "👎 0", "emoji": True}},
+            ],
+        },
+    ]
 
 
 def test_the_placeholder_says_what_is_happening_and_echoes_the_question() -> None:
@@ -44,7 +73,7 @@ def test_the_placeholder_says_what_is_happening_and_echoes_the_question() -> Non
     assert texts(placeholder_blocks()) == ["_Looking through the documents shared here…_"]
 
 
-def test_an_answer_has_its_text_a_line_per_citation_and_vote_buttons() -> None:
+def test_an_answer_has_its_text_a_line_per_citation_and_the_native_feedback_control() -> None:
     blocks = answer_blocks(
         answer_text="Onboarding takes a week [1]. Drafts are kept [2].",
         citations=[GUIDE, NOTES],
@@ -55,12 +84,12 @@ def test_an_answer_has_its_text_a_line_per_citation_and_vote_buttons() -> None:
         "[1] <https://acme.slack.com/files/U1/F1/guide.pdf|Guide.pdf>, p. 3",
         "[2] Notes &amp; &lt;drafts&gt;.pdf, pp. 4-6",
     ]
-    votes = buttons(blocks)
-    assert votes["vote_up"]["value"] == votes["vote_down"]["value"] == "a1"
-    assert (votes["vote_up"]["text"]["text"], votes["vote_down"]["text"]["text"]) == (
-        "👍 0",
-        "👎 0",
-    )
+    control = feedback(blocks)
+    assert control["action_id"] == "answer_feedback"
+    assert control["positive_button"]["value"] == "up:a1"
+    assert control["negative_button"]["value"] == "down:a1"
+    assert parse_feedback_value("down:a1") == ("down", "a1")
+    assert parse_feedback_value("sideways:a1") is None and parse_feedback_value("up:") is None
 
 
 def test_document_text_cannot_ping_the_channel() -> None:
@@ -81,14 +110,31 @@ def test_long_answers_and_many_citations_stay_within_slacks_limits() -> None:
         answer_text="word & " * 1000, citations=many, answer_id="a1", question="q" * 5000
     )
     assert len(blocks) <= MAX_BLOCKS
-    assert blocks[-1]["type"] == "actions"
+    assert blocks[-1]["type"] == "context_actions"
     assert all(len(text) <= MAX_SECTION_CHARS for text in texts(blocks))
-    section = blocks[1]["text"]["text"]
-    assert section.endswith("…") and not section.removesuffix("…").endswith(("&", "&a", "&am"))
+    assert len(json.dumps(blocks, ensure_ascii=False)) < 13_000
+    for section in (b["text"]["text"] for b in blocks if b["type"] == "section"):
+        assert not section.endswith(("&", "&a", "&am"))
 
 
-def test_a_vote_redraws_the_counts_without_touching_the_original() -> None:
-    blocks = answer_blocks(answer_text="x", citations=[GUIDE], answer_id="a1")
+def test_a_20000_character_answer_is_split_cut_and_keeps_its_citations() -> None:
+    paragraph = "The deposit is refundable within thirty days of signing & no later. " * 30
+    text = "\n\n".join(paragraph for _ in range(10))  # ~20,000 characters
+    blocks = answer_blocks(answer_text=text, citations=[GUIDE, NOTES], answer_id="a1")
+
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert len(sections) > 1 and all(len(s) <= MAX_SECTION_CHARS for s in sections)
+    assert sections[-1].endswith(CUT_NOTE)
+    assert texts(blocks)[-2:] == [
+        "[1] <https://acme.slack.com/files/U1/F1/guide.pdf|Guide.pdf>, p. 3",
+        "[2] Notes &amp; &lt;drafts&gt;.pdf, pp. 4-6",
+    ]
+    assert len(json.dumps(blocks, ensure_ascii=False)) < 13_000
+    assert feedback(blocks)["positive_button"]["value"] == "up:a1"
+
+
+def test_a_vote_on_an_old_answer_redraws_its_counts_without_touching_the_original() -> None:
+    blocks = legacy_answer("a1")
     redrawn = with_tally(blocks, up=3, down=1)
     votes = buttons(redrawn)
     assert (votes["vote_up"]["text"]["text"], votes["vote_down"]["text"]["text"]) == (

@@ -123,9 +123,10 @@ def test_the_placeholder_becomes_the_answer_with_citations_and_buttons(
     assert "7-10 weeks" in texts[0]
     permalink = fake_slack.files["F1"]["permalink"]
     assert f"[1] <{permalink}|guide.pdf>, pp. 1-2" in texts
-    buttons = {b["action_id"]: b for b in blocks[-1]["elements"]}
-    assert blocks[-1]["block_id"] == "feedback"
-    assert buttons["vote_up"]["value"] == buttons["vote_down"]["value"] == posted.answer_id
+    assert (blocks[-1]["type"], blocks[-1]["block_id"]) == ("context_actions", "feedback")
+    [control] = blocks[-1]["elements"]
+    assert control["positive_button"]["value"] == f"up:{posted.answer_id}"
+    assert control["negative_button"]["value"] == f"down:{posted.answer_id}"
     assert "7-10 weeks" in update.params["text"]  # the notification text
     assert status(ctx, question_id) == "answered"
     with session_scope(ctx.sessions) as session:
