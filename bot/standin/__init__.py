@@ -8,8 +8,21 @@ with SlackStandIn() as slack:
     print(slack.transcript("C0GENERAL"))
 """
 
-from bot.standin.defaults import ALICE, BOB, CAROL, GENERAL, HR, SALES, default_workspace
+from bot.standin.defaults import (
+    ALICE,
+    BOB,
+    CAROL,
+    GENERAL,
+    HR,
+    PARTNER,
+    PARTNER_TEAM,
+    SALES,
+    SHARED,
+    add_slack_connect,
+    default_workspace,
+)
 from bot.standin.driver import DEFAULT_SUBSCRIPTIONS, StandInDriver
+from bot.standin.driver_messages import CLASSIC_BOT, OTHER_BOT
 from bot.standin.model import (
     BOT_ID,
     BOT_USER_ID,
@@ -26,6 +39,7 @@ from bot.standin.model import (
 )
 from bot.standin.server import SlackStandIn, StandInTimeoutError
 from bot.standin.state import Workspace
+from bot.standin.surfaces import OtherBot
 from bot.standin.transport import Delivery, SendOptions, Sent, signature
 
 __all__ = [
@@ -34,11 +48,16 @@ __all__ = [
     "BOT_ID",
     "BOT_USER_ID",
     "CAROL",
+    "CLASSIC_BOT",
     "DEFAULT_SUBSCRIPTIONS",
     "DEFAULT_TOKEN",
     "GENERAL",
     "HR",
+    "OTHER_BOT",
+    "PARTNER",
+    "PARTNER_TEAM",
     "SALES",
+    "SHARED",
     "TEAM_ID",
     "ApiError",
     "Call",
@@ -47,6 +66,7 @@ __all__ = [
     "Ephemeral",
     "File",
     "Message",
+    "OtherBot",
     "SendOptions",
     "Sent",
     "SlackStandIn",
@@ -55,6 +75,7 @@ __all__ = [
     "Team",
     "User",
     "Workspace",
+    "add_slack_connect",
     "default_workspace",
     "signature",
 ]

@@ -11,6 +11,7 @@ from bot.standin.model import (
     JSON,
     SLACK_TIMEOUT,
     SLACKBOT_ID,
+    ApiError,
     Channel,
     Command,
     Ephemeral,
@@ -21,7 +22,7 @@ from bot.standin.model import (
 from bot.standin.payloads import app_mention_event, message_event, rich_text
 from bot.standin.state import Workspace
 
-_MESSAGE_SUBSCRIPTION = {
+MESSAGE_SUBSCRIPTION = {
     "channel": "message.channels",
     "group": "message.groups",
     "im": "message.im",
@@ -48,21 +49,37 @@ def message_events(
     """The events one person's message fires: `message`, then `app_mention` if it mentions the bot."""
     events: list[JSON] = []
     base = message_event(ws, message, channel)
-    if tells_bot(channel, _MESSAGE_SUBSCRIPTION[channel.kind], subscriptions):
+    if tells_bot(channel, MESSAGE_SUBSCRIPTION[channel.kind], subscriptions):
         events.append(base)
     # Slack sends app_mention for channels only; in a DM the message event is all there is.
     mentioned = f"<@{BOT_USER_ID}>" in message.text and not channel.is_im
     if mentioned and tells_bot(channel, "app_mention", subscriptions):
-        events.append(app_mention_event(base))
+        mention = app_mention_event(base)
+        if "user_team" in mention:  # Slack Connect: the mention is filed under our team
+            mention["team"] = ws.team.id
+        events.append(mention)
     return events
 
 
 def post_as(
-    ws: Workspace, text: str, user: str, channel: str, thread_ts: str | None
+    ws: Workspace,
+    text: str,
+    user: str,
+    channel: str,
+    thread_ts: str | None,
+    *,
+    broadcast: bool = False,
 ) -> tuple[Channel, Message]:
-    """A person's message, with the rich_text block Slack's client adds."""
+    """A person's message, with the rich_text block Slack's client adds.
+
+    `broadcast` is "Also send to #channel" on a thread reply (subtype thread_broadcast).
+    """
     conversation = member_channel(ws, channel, user)
     message = Message(conversation.id, "", user, text, rich_text(text), thread_ts=thread_ts)
+    if broadcast:
+        if not thread_ts:
+            raise ValueError("Only a thread reply can also be sent to the channel.")
+        message.subtype = "thread_broadcast"
     return conversation, ws.post(message)
 
 
@@ -131,4 +148,7 @@ def show_command_answer(
     shown = body.strip()
     if shown:
         message = json.loads(shown) if shown.startswith("{") else {"text": shown}
-        respond(ws, hook_id, message, counts=False, ts=ws.hooks[hook_id].answer_ts)
+        try:
+            respond(ws, hook_id, message, counts=False, ts=ws.hooks[hook_id].answer_ts)
+        except ApiError as refused:  # e.g. invalid_blocks: Slack shows nothing
+            ws.record("command.answer", {"hook": hook_id, **message}, 200, refused.code)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from bot.standin.api_ai import AI_METHODS
 from bot.standin.api_read import READ_METHODS
+from bot.standin.api_views import VIEW_METHODS
 from bot.standin.api_write import WRITE_METHODS
 from bot.standin.model import JSON, ApiError
 from bot.standin.params import Params
 from bot.standin.state import Workspace
 
-METHODS = {**READ_METHODS, **WRITE_METHODS}
+METHODS = {**READ_METHODS, **WRITE_METHODS, **AI_METHODS, **VIEW_METHODS}
 NO_TOKEN_NEEDED = frozenset({"api.test"})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.standin.model import BOT_ID, BOT_USER_ID, JSON, ApiError, Message
+from bot.standin.model import BOT_ID, BOT_USER_ID, JSON, ApiError, Channel, Message
 from bot.standin.params import Params, page, visible_channel
 from bot.standin.shapes import channel_json, file_json, message_json, team_json, user_json
 from bot.standin.state import Workspace
@@ -84,8 +84,35 @@ def conversations_open(ws: Workspace, params: Params) -> JSON:
     users = params.required("users", "users_list_not_supplied").split(",")
     if len(users) != 1:
         raise ApiError("not_supported")
-    ws.user(users[0])
-    return {"ok": True, "channel": channel_json(ws, ws.channel(users[0]))}
+    if ws.user(users[0]).is_bot:
+        raise ApiError("cannot_dm_bot")
+    im = channel_json(ws, ws.channel(users[0]))
+    return {"ok": True, "no_op": True, "already_open": True, "channel": im}
+
+
+_TYPES = {"public_channel", "private_channel", "mpim", "im"}
+
+
+def users_conversations(ws: Workspace, params: Params) -> JSON:
+    """The conversations a member (the bot by default) is in, of those the bot is in too."""
+    user = ws.user(params.optional("user") or BOT_USER_ID).id
+    types = set((params.optional("types") or "public_channel").split(","))
+    if not types <= _TYPES:
+        raise ApiError("invalid_types")
+    with ws.changed:
+        shaped = [
+            channel_json(ws, c)
+            for c in ws.channels.values()
+            if user in c.members and BOT_USER_ID in c.members and _type_of(c) in types
+        ]
+    chunk, paging = page(shaped, params)
+    return {"ok": True, "channels": chunk, "response_metadata": paging["response_metadata"]}
+
+
+def _type_of(channel: Channel) -> str:
+    if channel.is_im:
+        return "im"
+    return "private_channel" if channel.is_private else "public_channel"
 
 
 def users_info(ws: Workspace, params: Params) -> JSON:
@@ -126,6 +153,7 @@ READ_METHODS: dict[str, Callable[[Workspace, Params], JSON]] = {
     "conversations.members": conversations_members,
     "conversations.open": conversations_open,
     "users.info": users_info,
+    "users.conversations": users_conversations,
     "users.list": users_list,
     "team.info": team_info,
     "files.info": files_info,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from bot.standin.blockcheck import check_message
 from bot.standin.model import BOT_ID, BOT_USER_ID, JSON, ApiError, Ephemeral, Message
 from bot.standin.params import Params, visible_channel
 from bot.standin.shapes import message_json
@@ -22,6 +23,7 @@ def _content(params: Params) -> tuple[str, list[JSON], list[JSON]]:
     text, blocks, attachments = params.text("text"), params.blocks(), params.blocks("attachments")
     if not (text or blocks or attachments):
         raise ApiError("no_text")
+    check_message(text, blocks)
     return text, _with_block_ids(blocks), attachments or []
 
 
@@ -59,7 +61,9 @@ def chat_update(ws: Workspace, params: Params) -> JSON:
         if message.user != BOT_USER_ID:
             raise ApiError("cant_update_message")
         text = params.text("text") if "text" in params else message.text
-        blocks = _with_block_ids(params.blocks()) if "blocks" in params else message.blocks
+        blocks = params.blocks() if "blocks" in params else message.blocks
+        check_message(text, blocks)
+        blocks = _with_block_ids(blocks)
         attachments = message.attachments
         if "attachments" in params:
             attachments = params.blocks("attachments") or []

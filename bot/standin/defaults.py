@@ -24,3 +24,22 @@ def default_workspace(token: str = DEFAULT_TOKEN) -> Workspace:
     ws.add_channel(Channel(SALES, "sales", members=list(everyone)))
     ws.add_channel(Channel(HR, "private-hr", is_private=True, members=[CAROL, ALICE, BOT_USER_ID]))
     return ws
+
+
+PARTNER, PARTNER_TEAM, SHARED = "U0PARTNER", "T0PARTNER", "C0SHARED"
+
+
+def add_slack_connect(
+    ws: Workspace, *, channel: str = SHARED, user: str = PARTNER, team: str = PARTNER_TEAM
+) -> tuple[str, str]:
+    """A Slack Connect channel #shared-partners shared with another organisation.
+
+    pat (`user`, of team `team`) is in it with alice and the bot; whatever pat does there
+    reaches the bot in the Slack Connect envelope. Returns (channel id, user id).
+    """
+    if user not in ws.users:
+        ws.add_user(User(user, "pat", "Pat Partner", team_id=team))
+    if channel not in ws.channels:
+        members = [ALICE, user, BOT_USER_ID]
+        ws.add_channel(Channel(channel, "shared-partners", members=members, is_ext_shared=True))
+    return channel, user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.standin.blockcheck import check_message
 from bot.standin.model import BOT_ID, BOT_USER_ID, JSON, ApiError, Ephemeral, Message
 from bot.standin.state import Workspace
 
@@ -27,6 +28,8 @@ def respond(ws: Workspace, hook_id: str, body: JSON, *, counts: bool = True, ts:
             raise ApiError("expired_url")
         if counts and hook.uses >= MAX_USES:
             raise ApiError("used_url")
+        if not _flag(body, "delete_original"):
+            check_message(str(body.get("text") or ""), body.get("blocks"))
         hook.uses += int(counts)
         if _flag(body, "delete_original"):
             _delete_original(ws, hook_id)

@@ -20,11 +20,24 @@ JSON = dict[str, Any]
 
 
 class ApiError(Exception):
-    """A Slack Web API error: becomes {"ok": false, "error": code} at the HTTP boundary."""
+    """A Slack Web API error: becomes {"ok": false, "error": code} at the HTTP boundary.
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
+    `errors` are Slack's details, e.g. "must be less than 3001 characters
+    [json-pointer:/blocks/0/text]": sent as `errors` and `response_metadata.messages`.
+    """
+
+    def __init__(self, code: str, errors: list[str] | None = None) -> None:
+        super().__init__(code if not errors else f"{code}: {'; '.join(errors)}")
         self.code = code
+        self.errors = list(errors or [])
+
+    def body(self) -> JSON:
+        """The JSON Slack answers with."""
+        body: JSON = {"ok": False, "error": self.code}
+        if self.errors:
+            body["errors"] = list(self.errors)
+            body["response_metadata"] = {"messages": [f"[ERROR] {e}" for e in self.errors]}
+        return body
 
 
 @dataclass
@@ -48,6 +61,7 @@ class User:
     is_bot: bool = False
     bot_id: str | None = None
     tz: str = "Europe/London"
+    team_id: str | None = None  # another organisation's member (Slack Connect); None: ours
 
 
 @dataclass
@@ -61,6 +75,7 @@ class Channel:
     user: str | None = None  # the person on the other side of an IM
     members: list[str] = field(default_factory=list)
     created: int = 1700000000
+    is_ext_shared: bool = False  # a Slack Connect channel shared with another organisation
 
     @property
     def kind(self) -> str:
@@ -90,6 +105,7 @@ class Message:
     reply_users: list[str] = field(default_factory=list)
     latest_reply: str | None = None
     metadata: JSON | None = None
+    username: str | None = None  # a classic bot's display name (it has no user)
 
     @property
     def is_reply(self) -> bool:

@@ -39,12 +39,24 @@ def rich_text(text: str) -> list[JSON]:
 
 
 def message_event(ws: Workspace, message: Message, channel: Channel) -> JSON:
-    """The `message` event for a person's message (message.channels/groups/im)."""
+    """The `message` event for a message (message.channels/groups/im).
+
+    A person's message has a client_msg_id, a bot's has not; someone from another
+    organisation (Slack Connect) brings their own team as `team` and `user_team`; a
+    thread broadcast carries its thread's `root`.
+    """
     with ws.changed:
         event = message_json(ws, message)
-    event.pop("team", None)
+        if message.subtype == "thread_broadcast" and message.thread_ts:
+            event["root"] = message_json(ws, ws.find(message.channel, message.thread_ts))
+        author = ws.users.get(message.user)
     event |= {"channel": channel.id, "event_ts": message.ts, "channel_type": channel.kind}
-    event |= {"team": ws.team.id, "client_msg_id": str(uuid.uuid4())}
+    if not message.bot_id:
+        event["client_msg_id"] = str(uuid.uuid4())
+    if author and author.team_id and author.team_id != ws.team.id:
+        event |= {"user_team": author.team_id, "source_team": author.team_id}
+        event["user_profile"] = {"name": author.name, "real_name": author.real_name}
+        event["user_profile"]["team"] = author.team_id
     if message.files:
         event["display_as_bot"] = False
     return event
@@ -83,13 +95,15 @@ def envelope(ws: Workspace, event: JSON, event_id: str) -> JSON:
     }
 
 
-def trigger_id() -> str:
-    """An opaque trigger id, shaped like Slack's."""
-    return f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
-
-
 def slash_command_form(
-    ws: Workspace, *, command: str, text: str, user: str, channel: Channel, response_url: str
+    ws: Workspace,
+    *,
+    command: str,
+    text: str,
+    user: str,
+    channel: Channel,
+    response_url: str,
+    trigger: str,
 ) -> dict[str, str]:
     """The form fields of a slash command request."""
     return {
@@ -105,7 +119,7 @@ def slash_command_form(
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": trigger_id(),
+        "trigger_id": trigger,
     }
 
 
@@ -139,6 +153,7 @@ def block_actions_payload(
     source: Message | Ephemeral,
     action: JSON,
     response_url: str,
+    trigger: str,
 ) -> JSON:
     """A block_actions payload; Slack leaves `message` out for ephemeral messages."""
     container: JSON = {"type": "message", "message_ts": source.ts, "channel_id": channel.id}
@@ -156,7 +171,7 @@ def block_actions_payload(
         "api_app_id": APP_ID,
         "token": VERIFICATION_TOKEN,
         "container": container,
-        "trigger_id": trigger_id(),
+        "trigger_id": trigger,
         "team": {"id": ws.team.id, "domain": ws.team.domain},
         "enterprise": None,
         "is_enterprise_install": False,

@@ -48,7 +48,20 @@ def _element(element: JSON, names: Names) -> str:
         return str(element.get("alt_text", ""))
     if kind in ("static_select", "external_select", "users_select", "conversations_select"):
         return f"[{_text(element.get('placeholder'), names) or 'choose'} ▾]"
+    if kind in _CONTEXT_ACTIONS:
+        return _CONTEXT_ACTIONS[str(kind)](element, names)
     return f"[{kind}]"
+
+
+def _feedback(element: JSON, names: Names) -> str:
+    sides = (element.get("positive_button"), element.get("negative_button"))
+    return " ".join(f"[{_text((b or {}).get('text'), names)}]" for b in sides)
+
+
+_CONTEXT_ACTIONS: dict[str, Callable[[JSON, Names], str]] = {
+    "feedback_buttons": _feedback,
+    "icon_button": lambda e, names: f"[{_text(e.get('text'), names) or e.get('icon', '')}]",
+}
 
 
 _RICH_LEAVES: dict[str, Callable[[JSON, Names], str]] = {
@@ -87,6 +100,9 @@ _BLOCKS: dict[str, Callable[[JSON, Names], list[str]]] = {
     "markdown": _section_lines,
     "context": lambda b, names: [" · ".join(_element(e, names) for e in b.get("elements", []))],
     "actions": lambda b, names: [" ".join(_element(e, names) for e in b.get("elements", []))],
+    "context_actions": lambda b, names: [
+        " ".join(_element(e, names) for e in b.get("elements", []))
+    ],
     "divider": lambda b, names: ["---"],
     "image": lambda b, names: [f"[image: {b.get('alt_text', '')}]"],
     "rich_text": lambda b, names: [_rich(b, names)],

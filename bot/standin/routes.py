@@ -167,7 +167,7 @@ def web_api(
         token = _bearer(headers) or str(params.get("token") or "")
         result = call_method(server.ws, method, params, token)
     except ApiError as failure:
-        result = {"ok": False, "error": failure.code}
+        result = failure.body()
     except json.JSONDecodeError:
         result = {"ok": False, "error": "invalid_json"}
     server.ws.record(method, params, 200, None if result.get("ok") else str(result["error"]))

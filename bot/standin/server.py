@@ -12,9 +12,11 @@ from typing import TypeVar
 
 from bot.standin.defaults import default_workspace
 from bot.standin.model import BOT_USER_ID, Call, Ephemeral, File, Message
+from bot.standin.readers import SurfaceReaders
 from bot.standin.render import body_lines
 from bot.standin.routes import Fault, Faults, StandInHTTPServer
 from bot.standin.state import Workspace
+from bot.standin.surfaces import STREAM_LIFETIME
 from bot.standin.transcript import transcript
 
 T = TypeVar("T")
@@ -24,16 +26,23 @@ class StandInTimeoutError(AssertionError):
     """wait_for() gave up; the message shows the recent calls and the conversations."""
 
 
-class SlackStandIn:
+class SlackStandIn(SurfaceReaders):
     """Slack's Web API, file hosting and response_urls on 127.0.0.1, recording every call.
 
     Point a real `WebClient(base_url=standin.api_url, token=standin.token)` at it.
+    `stream_lifetime` is how long a chat.startStream stream may sit idle (Slack: ~5 min).
     """
 
     def __init__(
-        self, workspace: Workspace | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        workspace: Workspace | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        stream_lifetime: float = STREAM_LIFETIME,
     ) -> None:
         self.workspace = workspace or default_workspace()
+        self.workspace.surfaces.stream_lifetime = stream_lifetime
         self.faults = Faults(self.workspace.changed)
         self._address = (host, port)
         self._server: StandInHTTPServer | None = None

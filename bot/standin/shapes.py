@@ -15,13 +15,13 @@ def user_json(ws: Workspace, user: User) -> JSON:
         "real_name_normalized": user.real_name,
         "display_name": user.name,
         "display_name_normalized": user.name,
-        "team": ws.team.id,
+        "team": user.team_id or ws.team.id,
     }
     if user.bot_id:
         profile["bot_id"] = user.bot_id
     return {
         "id": user.id,
-        "team_id": ws.team.id,
+        "team_id": user.team_id or ws.team.id,
         "name": user.name,
         "deleted": False,
         "real_name": user.real_name,
@@ -65,7 +65,8 @@ def channel_json(ws: Workspace, channel: Channel) -> JSON:
         "is_private": channel.is_private,
         "is_archived": False,
         "is_general": channel.name == "general",
-        "is_shared": False,
+        "is_shared": channel.is_ext_shared,
+        "is_ext_shared": channel.is_ext_shared,
         "is_org_shared": False,
         "is_member": BOT_USER_ID in channel.members,
         "created": channel.created,
@@ -79,13 +80,11 @@ def channel_json(ws: Workspace, channel: Channel) -> JSON:
 
 def message_json(ws: Workspace, message: Message) -> JSON:
     """A message as history, replies and chat.postMessage return it (no `channel` key)."""
-    out: JSON = {"type": "message", "ts": message.ts, "user": message.user, "text": message.text}
-    out["team"] = ws.team.id
+    out = _author_fields(ws, message)
     if message.subtype:
         out["subtype"] = message.subtype
-    if message.bot_id:
-        out["bot_id"], out["app_id"] = message.bot_id, APP_ID
-        out["bot_profile"] = {"id": BOT_ID, "app_id": APP_ID, "name": "ragtime", "deleted": False}
+    if message.subtype == "assistant_app_thread":
+        out["assistant_app_thread"] = {"title": "", "title_blocks": [], "artifacts": []}
     if message.blocks:
         out["blocks"] = message.blocks
     if message.attachments:
@@ -112,6 +111,35 @@ def message_json(ws: Workspace, message: Message) -> JSON:
     if message.metadata:
         out["metadata"] = message.metadata
     return out
+
+
+def _author_fields(ws: Workspace, message: Message) -> JSON:
+    out: JSON = {"type": "message", "ts": message.ts, "user": message.user, "text": message.text}
+    author = ws.users.get(message.user)
+    out["team"] = (author.team_id if author else None) or ws.team.id
+    if message.bot_id:
+        out |= _bot_fields(ws, message.bot_id)
+    if not message.user:  # a classic bot or webhook: a bot_id and a username, no user
+        del out["user"], out["team"]
+        out["username"] = message.username or "bot"
+    return out
+
+
+def _bot_fields(ws: Workspace, bot_id: str) -> JSON:
+    # The bot's own messages carry its profile; another app's carry that app's.
+    if bot_id == BOT_ID:
+        profile: JSON = {"id": BOT_ID, "app_id": APP_ID, "name": "ragtime", "deleted": False}
+        return {
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "bot_profile": profile | {"team_id": ws.team.id},
+        }
+    other = ws.surfaces.bots.get(bot_id)
+    if other is None or other.app_id is None:
+        return {"bot_id": bot_id}
+    profile = {"id": bot_id, "app_id": other.app_id, "name": other.name, "deleted": False}
+    profile |= {"updated": 1_700_000_000, "team_id": ws.team.id}
+    return {"bot_id": bot_id, "app_id": other.app_id, "bot_profile": profile}
 
 
 def file_or_tombstone(ws: Workspace, file_id: str) -> JSON:

@@ -26,6 +26,7 @@ from bot.standin.model import (
     Team,
     User,
 )
+from bot.standin.surfaces import Surfaces
 
 # Slack timestamps are seconds.microseconds strings; a counter keeps them unique, increasing
 # and identical from run to run, so transcripts and assertions are reproducible.
@@ -49,6 +50,7 @@ class Workspace:
         self.commands: list[Command] = []
         self.call_log: list[Call] = []
         self.delivery_log: list[Call] = []  # what the driver sent to the bot, for dumps
+        self.surfaces = Surfaces()  # streams, statuses, prompts, views, triggers, other bots
         self._history: dict[str, list[Message]] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -123,7 +125,8 @@ class Workspace:
     # --- messages -----------------------------------------------------------------------
 
     def post(self, message: Message) -> Message:
-        """Append a message (a reply joins its thread's root) and return a copy of it."""
+        """Append a message (a reply joins its thread's root, and the bot's reply clears the
+        thread's status) and return a copy of it."""
         with self.changing():
             self.channel(message.channel)
             message.ts = message.ts or self.next_ts()
@@ -131,6 +134,8 @@ class Workspace:
                 parent = self.find(message.channel, message.thread_ts, "invalid_thread_ts")
                 root = self.find(message.channel, parent.thread_ts or parent.ts)
                 message.thread_ts = root.thread_ts = root.ts
+                if message.user == BOT_USER_ID:
+                    self.surfaces.clear_status((message.channel, root.ts))
                 root.reply_count += 1
                 root.latest_reply = message.ts
                 if message.user not in root.reply_users:

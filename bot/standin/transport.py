@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
+from bot.standin.envelopes import event_envelope
 from bot.standin.model import JSON, SLACK_TIMEOUT
-from bot.standin.payloads import envelope
 from bot.standin.state import Workspace
 
 
@@ -26,6 +26,7 @@ class SendOptions(TypedDict, total=False):
     event_id: str  # reuse an event_id, to deliver the same event twice
     timestamp: int  # X-Slack-Request-Timestamp (unix seconds); an old one must be refused
     secret: str  # sign with this secret instead of the real one
+    legacy_envelope: bool  # the older envelope: authed_users/authed_teams, no authorizations
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ class SignedSender:
     def post_event(self, event: JSON, options: SendOptions) -> Delivery:
         """Deliver one Events API event in its `event_callback` envelope."""
         event_id = options.get("event_id") or self.ws.next_id("Ev")
-        body = json_bytes(envelope(self.ws, event, event_id))
+        legacy = options.get("legacy_envelope", False)
+        body = json_bytes(event_envelope(self.ws, event, event_id, legacy=legacy))
         return self.post(body, "application/json", f"event:{event['type']}", event_id, options)
 
     def post_events(
