@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -32,7 +31,7 @@ def create_app(settings: Settings, deps: BotDeps, *, client: WebClient | None = 
         token_verification_enabled=False,
         # Listeners only ack and hand their work to deps.after_ack, so they are short;
         # a larger pool than Bolt's default 5 keeps a burst of them from queueing.
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
+        listener_executor=deps.listener_pool,
     )
     commands.register(app, deps)
     events.register(app, deps)

@@ -8,9 +8,10 @@ per process; under a burst the work queues up here while the acks go out at once
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from slack_sdk import WebClient
 
@@ -45,6 +46,8 @@ def apologise(
 class AfterAck:
     def __init__(self, workers: int = 2) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="after-ack")
+        self._pending: set[Future[None]] = set()
+        self._lock = threading.Lock()
 
     def run(
         self,
@@ -56,7 +59,21 @@ class AfterAck:
         tell: Tell | None = None,
     ) -> None:
         """Run ``work`` soon; if it fails, the person hears about it (see ``apologise``)."""
-        self._pool.submit(self._guarded, work, client, channel, user, tell)
+        future = self._pool.submit(self._guarded, work, client, channel, user, tell)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until every piece of work submitted so far has finished; False on timeout."""
+        with self._lock:
+            pending = list(self._pending)
+        _, not_done = wait(pending, timeout=timeout)
+        return not not_done
+
+    def _done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._pending.discard(future)
 
     @staticmethod
     def _guarded(

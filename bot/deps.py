@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -94,6 +95,10 @@ class BotDeps:
     admins: AdminCheck
     after_ack: AfterAck = field(default_factory=AfterAck)
     names: UserNames = field(default_factory=UserNames)
+    # Bolt runs listeners here (more than its default 5: a burst never queues behind them).
+    listener_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener")
+    )
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -77,12 +78,21 @@ def register(app: App, deps: BotDeps) -> None:
             user=body["user"]["id"],
         )
 
-    app.action(FEEDBACK_ACTION)(on_feedback)
-    app.action(VOTE_UP)(on_legacy_vote)
-    app.action(VOTE_DOWN)(on_legacy_vote)
-    app.view(REASON_VIEW)(on_reason)
-    for action_id in _HOME_VERBS:
-        app.action(action_id)(on_home_button)
+    listeners: dict[str, Callable[..., None]] = {
+        FEEDBACK_ACTION: on_feedback,
+        VOTE_UP: on_legacy_vote,
+        VOTE_DOWN: on_legacy_vote,
+    }
+    listeners |= dict.fromkeys(_HOME_VERBS, on_home_button)
+    for action_id in ACTIONS:
+        app.action(action_id)(listeners[action_id])
+    for callback_id in VIEWS:
+        app.view(callback_id)(on_reason)
+
+
+# The interactive surfaces (slack/manifest.yml's interactivity): block actions and forms.
+ACTIONS = (FEEDBACK_ACTION, VOTE_UP, VOTE_DOWN, *_HOME_VERBS)
+VIEWS = (REASON_VIEW,)
 
 
 def run_home_action(

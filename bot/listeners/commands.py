@@ -75,5 +75,9 @@ def register(app: App, deps: BotDeps) -> None:
             tell=lambda text: respond(text=text, response_type="ephemeral"),
         )
 
-    app.command("/ask")(ask_command)
-    app.command("/ragtime")(ragtime_command)
+    for name, listener in {"/ask": ask_command, "/ragtime": ragtime_command}.items():
+        assert name in COMMANDS
+        app.command(name)(listener)
+
+
+COMMANDS = ("/ask", "/ragtime")  # slack/manifest.yml's slash_commands

@@ -70,16 +70,12 @@ def register(app: App, deps: BotDeps) -> None:
         listener.__name__ = handler.__name__
         return listener
 
-    app.event("app_mention")(later(on_mention))
-    app.event("message")(later(on_message))
-    app.event("file_shared")(later(on_file_shared))
-    app.event("file_deleted")(later(on_file_deleted))
-    app.event("file_unshared")(later(on_file_unshared))
-    app.event("app_home_opened")(later(on_home_opened))
-    app.event("assistant_thread_started")(later(on_thread_started))
+    for event_type, handler in EVENT_HANDLERS.items():
+        app.event(event_type)(later(handler))
     # Subscribed for the agent view; questions there are scoped to the DM, so the
     # channel the person is looking at changes nothing. Acked, never a 404.
-    app.event("assistant_thread_context_changed")(lambda: None)
+    for event_type in ACKED_ONLY:
+        app.event(event_type)(lambda: None)
 
 
 def from_a_bot(event: dict[str, Any]) -> bool:
@@ -190,3 +186,16 @@ def _in_answer_thread(deps: BotDeps, where: Where, event: dict[str, Any]) -> boo
             conversation_id=event["channel"],
             thread_ts=event["thread_ts"],
         )
+
+
+# Every event the app subscribes to (slack/manifest.yml) has exactly one of these.
+EVENT_HANDLERS: dict[str, Handler] = {
+    "app_mention": on_mention,
+    "message": on_message,  # message.channels, message.groups, message.im
+    "file_shared": on_file_shared,
+    "file_deleted": on_file_deleted,
+    "file_unshared": on_file_unshared,
+    "app_home_opened": on_home_opened,
+    "assistant_thread_started": on_thread_started,
+}
+ACKED_ONLY = ("assistant_thread_context_changed",)

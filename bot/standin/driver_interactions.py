@@ -5,6 +5,7 @@ Every interaction carries a fresh trigger_id that views.open accepts for three s
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Any, Unpack
 from urllib.parse import urlencode
@@ -13,7 +14,12 @@ from bot.standin import actions
 from bot.standin.defaults import ALICE, GENERAL
 from bot.standin.driver_core import FORM, DriverCore
 from bot.standin.model import JSON, Ephemeral, Message
-from bot.standin.payloads import block_actions_payload, find_button, slash_command_form
+from bot.standin.payloads import (
+    block_actions_payload,
+    find_button,
+    slash_command_form,
+    view_block_actions_payload,
+)
 from bot.standin.payloads_views import (
     apply_view_ack,
     find_feedback,
@@ -135,6 +141,36 @@ class Interactions(DriverCore):
         wanted = "app_home_opened" in self.subscriptions
         deliveries = self._sender.post_events([event] if wanted else [], options, concurrent=False)
         return Sent(im.id, event["event_ts"], deliveries)
+
+    def click_in_home(
+        self,
+        action_id: str,
+        value: str | None = None,
+        *,
+        user: str = ALICE,
+        as_seen_by: str | None = None,
+        **options: Unpack[SendOptions],
+    ) -> Delivery:
+        """Click a button on a Home tab: a block_actions payload from a view, as Slack sends it.
+
+        The view is ``as_seen_by``'s published home (default: the clicker's own); naming
+        someone else's lets a test forge a click on a button the clicker never had.
+        """
+        with self.ws.changed:
+            view = copy.deepcopy(self.ws.surfaces.homes.get(as_seen_by or user))
+        if view is None:
+            raise LookupError(f"{as_seen_by or user} has no published Home tab to click in")
+        block_id, button = find_button(view.get("blocks", []), action_id, value, None)
+        action = {"action_id": action_id, "block_id": block_id, "text": button.get("text")}
+        action |= {
+            "value": button.get("value"),
+            "type": "button",
+            "action_ts": f"{time.time():.6f}",
+        }
+        payload = view_block_actions_payload(
+            self.ws, user=user, view=view, action=action, trigger=self._trigger(user)
+        )
+        return self._post_interaction(payload, f"action:{action_id}", options)
 
     def open_messages_tab(self, user: str = ALICE, **options: Unpack[SendOptions]) -> Sent:
         """The person opens the app's Messages tab: `app_home_opened` with tab "messages"."""

@@ -201,3 +201,27 @@ def file_shared_event(file_id: str, channel: str, user: str, event_ts: str) -> J
 def file_unshared_event(file_id: str, channel: str, user: str, event_ts: str) -> JSON:
     """The `file_unshared` event: a file was taken out of one conversation."""
     return file_shared_event(file_id, channel, user, event_ts) | {"type": "file_unshared"}
+
+
+def view_block_actions_payload(
+    ws: Workspace, *, user: str, view: JSON, action: JSON, trigger: str
+) -> JSON:
+    """A block_actions payload from a Home tab (or modal): a view container, no channel."""
+    return {
+        "type": "block_actions",
+        "user": {
+            "id": user,
+            "username": ws.name_of(user),
+            "name": ws.name_of(user),
+            "team_id": ws.team.id,
+        },
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view.get("id")},
+        "trigger_id": trigger,
+        "team": {"id": ws.team.id, "domain": ws.team.domain},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view,
+        "actions": [action],
+    }
