@@ -28,11 +28,11 @@ from slackkit.blocks import escape
 from taskqueue.names import REINDEX_LOCK_TTL_SECONDS
 
 HELP = """*ragtime* answers questions from the PDFs shared in this conversation.
-• `/ask <question>` (or @mention me, DM me, or reply in my answer's thread)
+• `/ask &lt;question&gt;` (or @mention me, DM me, or reply in my answer's thread)
 • Share a PDF here to index it for this conversation.
 • `/ragtime docs`: the documents questions here can use
 • `/ragtime stats`: questions, answer rate, 👍/👎, slowest and most-downvoted answers
-Admins: `/ragtime reindex [all|<document>]`, `/ragtime forget <document>`, `/ragtime publish <document>`"""
+Admins: `/ragtime reindex [all|&lt;document&gt;]`, `/ragtime forget &lt;document&gt;`, `/ragtime publish &lt;document&gt;`"""
 ADMIN_ONLY = {"reindex", "forget", "publish"}
 REASON_LABELS = {
     "wrong": "wrong",
@@ -143,7 +143,7 @@ def _one_document(deps: BotDeps, command: Command) -> Document | str:
             return "That document is not in this workspace any more."
         return document
     if not command.argument:
-        return f"Say which document: `/ragtime {command.verb} <document name>`."
+        return f"Say which document: `/ragtime {command.verb} &lt;document name&gt;`."
     with deps.session() as session:
         found = find_workspace_document(session, team_id=command.team_id, name=command.argument)
     if not found:

@@ -1,8 +1,10 @@
 """`ragtime demo`: the whole product, offline, on embedded defaults.
 
 Starts the Slack stand-in, the bot over HTTP (gunicorn) and a Celery worker on the
-filesystem broker; alice shares a PDF in #general and asks about it, bob clicks 👍;
-then the conversation is printed as a person would read it.
+filesystem broker; alice shares a PDF in #general and asks about it, bob clicks 👍,
+carol follows up in the answer's thread and finds the answer wanting (👎, with a
+reason); then the conversation and carol's App Home (the admin's dashboard) are
+printed as a person would read them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from pathlib import Path
 
 from bot.local_stack import LocalStack, local_stack
-from bot.standin import ALICE, BOB, GENERAL, Message
+from bot.standin import ALICE, BOB, CAROL, GENERAL, Message
 from ragtime.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "pdfs"
@@ -36,6 +38,9 @@ def run(settings: Settings, *, pdf: str | None, question: str | None) -> int:
         converse(stack, path, question or DEFAULT_QUESTION)
         print()
         print(stack.standin.transcript(GENERAL))
+        print()
+        print("carol's App Home:")
+        print(stack.standin.home(CAROL))
     return 0
 
 
@@ -54,24 +59,43 @@ def converse(stack: LocalStack, path: Path, question: str) -> None:
     say(f"  answered after {time.monotonic() - asked:.2f} s")
 
     say("bob finds it useful and clicks 👍…")
-    answer_id = _vote_value(answer)
-    driver.click(answer.ts, GENERAL, "vote_up", value=answer_id, user=BOB)
-    slack.wait_for_message(GENERAL, contains="👍 1", timeout=30)
+    driver.click_feedback(answer, positive=True, user=BOB)
+    slack.wait_for(lambda: [e for e in slack.ephemerals(BOB) if "glad" in e.text], what="thanks")
+
+    follow_up = "And how long does it take to build?"
+    say(f"carol asks in the answer's thread: {follow_up}")
+    driver.thread_reply(follow_up, CAROL, GENERAL, answer.ts)
+    reply = slack.wait_for(lambda: _thread_answer(stack, answer.ts), timeout=120, what="reply")
+    say("  answered in the thread")
+
+    say("carol clicks 👎 and says why…")
+    driver.click_feedback(reply, positive=False, user=CAROL)
+    [form] = slack.wait_for(lambda: slack.open_modals(CAROL), timeout=30, what="the 👎 form")
+    driver.submit_view(
+        form["id"], user=CAROL,
+        values={"reason": {"reason_choice": "incomplete"},
+                "comment": {"comment_text": "It should give the weeks for each kind of site."}},
+    )  # fmt: skip
+
+    say("carol opens the app's Home tab…")
+    driver.open_home(CAROL)
+    slack.wait_for(lambda: "incomplete 1" in slack.home(CAROL) or None, timeout=30, what="home")
 
 
 def _answered(stack: LocalStack) -> Message | None:
     for message in stack.standin.messages(GENERAL):
-        if any(block.get("type") == "actions" for block in message.blocks):
+        if _has_feedback(message):
             return message
     return None
 
 
-def _vote_value(message: Message) -> str:
-    for block in message.blocks:
-        for element in block.get("elements", []):
-            if element.get("action_id") == "vote_up":
-                return str(element["value"])
-    raise LookupError("the answer has no 👍 button")
+def _thread_answer(stack: LocalStack, thread_ts: str) -> Message | None:
+    replies = stack.standin.messages(GENERAL, thread_ts)
+    return next((m for m in replies if m.ts != thread_ts and _has_feedback(m)), None)
+
+
+def _has_feedback(message: Message) -> bool:
+    return any(block.get("type") == "context_actions" for block in message.blocks)
 
 
 def say(line: str) -> None:

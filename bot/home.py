@@ -28,7 +28,7 @@ from slackkit.blocks import Block, escape, truncate
 HOME_REINDEX, HOME_FORGET, HOME_PUBLISH = "home_reindex", "home_forget", "home_publish"
 MAX_DOCUMENTS_SHOWN = 30  # two blocks each: a view holds 100
 HOW_TO_ASK = (
-    "Ask with `/ask <question>`, by mentioning @ragtime in a channel, in a DM, or in the"
+    "Ask with `/ask &lt;question&gt;`, by mentioning @ragtime in a channel, in a DM, or in the"
     " Messages tab. Share a PDF in a channel to add it: questions asked there can use it."
 )
 

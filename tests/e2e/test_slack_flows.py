@@ -57,16 +57,20 @@ def _text(message: Message) -> str:
     return json.dumps(message.blocks, ensure_ascii=False)
 
 
-def _vote_buttons(message: Message) -> dict[str, dict[str, object]]:
-    return {
-        e["action_id"]: e
-        for block in message.blocks
-        if block.get("type") == "actions"
-        for e in block.get("elements", [])
-    }
+def _feedback_values(message: Message) -> dict[str, str]:
+    """The native 👍/👎 control's values: "up:<answer id>" and "down:<answer id>"."""
+    for block in message.blocks:
+        if block.get("type") == "context_actions":
+            element = block["elements"][0]
+            assert element["type"] == "feedback_buttons"
+            return {
+                "up": element["positive_button"]["value"],
+                "down": element["negative_button"]["value"],
+            }
+    raise AssertionError("the answer has no feedback control")
 
 
-def test_share_a_pdf_ask_and_get_a_cited_answer_with_buttons(product: Product) -> None:
+def test_share_a_pdf_ask_and_get_a_cited_answer_with_feedback(product: Product) -> None:
     name = f"zephyr-{uuid.uuid4().hex[:6]}.pdf"
     indexed = _share(
         product, name, _pdf("Zephyr Rail passes", "A zephyr monthly pass costs 740 credits.")
@@ -77,7 +81,8 @@ def test_share_a_pdf_ask_and_get_a_cited_answer_with_buttons(product: Product) -
     shown = _text(answer)
     assert "740 credits" in shown
     assert name in shown and ("p. 2" in shown or "pp. 1-2" in shown)
-    assert set(_vote_buttons(answer)) == {"vote_up", "vote_down"}
+    values = _feedback_values(answer)
+    assert values["up"].startswith("up:") and values["down"].startswith("down:")
 
 
 def test_a_second_click_changes_the_vote_instead_of_adding_one(product: Product) -> None:
@@ -88,20 +93,24 @@ def test_a_second_click_changes_the_vote_instead_of_adding_one(product: Product)
         _pdf("Harbour ferry timetable", "The harbour ferry leaves at 7:15 every morning."),
     )
     answer = _ask(product, "When does the harbour ferry leave?")
-    answer_id = str(_vote_buttons(answer)["vote_up"]["value"])
+    answer_id = _feedback_values(answer)["up"].split(":", 1)[1]
     driver, slack = product.stack.driver, product.stack.standin
 
-    driver.click(answer.ts, GENERAL, "vote_up", value=answer_id, user=BOB)
-    slack.wait_for_message(GENERAL, contains="👍 1")
-    driver.click(answer.ts, GENERAL, "vote_down", value=answer_id, user=BOB)
-    redrawn = slack.wait_for_message(GENERAL, contains="👎 1")
+    driver.click_feedback(answer, positive=True, user=BOB)
+    slack.wait_for(lambda: [e for e in slack.ephemerals(BOB) if "glad" in e.text], what="thanks")
+    driver.click_feedback(answer, positive=False, user=BOB)
+    [modal] = slack.wait_for(lambda: slack.open_modals(BOB), what="the 👎 form")
+    driver.submit_view(modal["id"], user=BOB, values={"reason": {"reason_choice": "wrong"}})
 
-    assert "👍 0" in _text(redrawn)
-    with product.db.connect() as connection:
-        votes = connection.execute(
-            select(Feedback.vote).where(Feedback.answer_id == answer_id)
-        ).all()
-    assert [v for (v,) in votes] == ["down"]
+    def stored() -> list[tuple[str, str | None]] | None:
+        with product.db.connect() as connection:
+            rows = connection.execute(
+                select(Feedback.vote, Feedback.reason).where(Feedback.answer_id == answer_id)
+            ).all()
+        found = [(vote, reason) for vote, reason in rows]
+        return found if found == [("down", "wrong")] else None
+
+    assert slack.wait_for(stored, timeout=30, what="the changed vote and its reason")
     assert any("Thanks" in e.text for e in slack.ephemerals(BOB))
 
 

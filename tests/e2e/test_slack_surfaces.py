@@ -170,3 +170,35 @@ def test_a_forgotten_document_uploaded_again_answers_again(product: Product) -> 
     again = driver.share_file(name, data, user=ALICE, channel=GENERAL)
     slack.wait_for_message(GENERAL, thread_ts=again.ts, contains="Indexed", timeout=120)
     assert "9 tokens" in _text(_ask(product, "How much does the Heron lake ferry cost?"))
+
+
+def test_a_thread_question_shows_a_status_until_the_answer_arrives(product: Product) -> None:
+    _share(
+        product,
+        f"glaze-{uuid.uuid4().hex[:6]}.pdf",
+        _pdf("Glaze notes", "Celadon glaze is fired at 1,280 degrees."),
+    )
+    sent = product.stack.driver.mention("what temperature is celadon fired at?", user=BOB)
+    answer = product.stack.standin.wait_for(
+        lambda: next(iter(_replies(product, GENERAL, sent.ts)), None), timeout=120, what="answer"
+    )
+    assert "1,280 degrees" in _text(answer)
+    statuses = product.stack.standin.statuses(GENERAL, sent.ts)
+    assert statuses[0] == "is reading the documents…"
+    assert product.stack.standin.status(GENERAL, sent.ts) == ""  # the reply cleared it
+
+
+def test_app_home_shows_a_member_their_documents_and_an_admin_the_dashboard(
+    product: Product,
+) -> None:
+    name = f"atlas-{uuid.uuid4().hex[:6]}.pdf"
+    _share(product, name, _pdf("Atlas", "The atlas has 212 maps."))
+    slack, driver = product.stack.standin, product.stack.driver
+
+    driver.open_home(BOB)
+    driver.open_home("U0CAROL")
+    member = slack.wait_for(lambda: slack.home_view(BOB), what="bob's home")
+    admin = slack.wait_for(lambda: slack.home_view("U0CAROL"), what="carol's home")
+
+    assert name in json.dumps(member) and "Knowledge base" not in json.dumps(member)
+    assert name in json.dumps(admin) and "home_reindex" in json.dumps(admin)

@@ -70,7 +70,7 @@ def test_a_share_and_a_question_go_through_weaviate_and_bedrock(
 
     message = stack.standin.wait_for(answered, timeout=120, what="the Bedrock answer")
     shown = json.dumps(message.blocks, ensure_ascii=False)
-    assert "parking.pdf" in shown and "vote_up" in shown
+    assert "parking.pdf" in shown and "feedback_buttons" in shown
     stored = weaviate.objects("RagtimeChunk", TEAM_ID)
     assert [o["properties"]["title"] for o in stored] == ["parking.pdf"]
     assert stored[0]["properties"]["conversations"] == [GENERAL]
