@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.deps import BotDeps
+from bot.feedback import REASON_LABELS
 from ragtime.db.audit import record_audit
 from ragtime.db.documents import (
     documents_visible_in,
@@ -25,6 +26,7 @@ from ragtime.db.models import AuditOutcome, Document
 from ragtime.db.slack_lookups import find_workspace_document
 from ragtime.db.stats import workspace_stats
 from slackkit.blocks import escape
+from slackkit.text import unescape
 from taskqueue.names import REINDEX_LOCK_TTL_SECONDS
 
 HELP = """*ragtime* answers questions from the PDFs shared in this conversation.
@@ -34,12 +36,6 @@ HELP = """*ragtime* answers questions from the PDFs shared in this conversation.
 • `/ragtime stats`: questions, answer rate, 👍/👎, slowest and most-downvoted answers
 Admins: `/ragtime reindex [all|&lt;document&gt;]`, `/ragtime forget &lt;document&gt;`, `/ragtime publish &lt;document&gt;`"""
 ADMIN_ONLY = {"reindex", "forget", "publish"}
-REASON_LABELS = {
-    "wrong": "wrong",
-    "incomplete": "incomplete",
-    "not_in_documents": "not in the documents",
-    "other": "other",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +50,7 @@ class Command:
 
 
 def parse(text: str, *, team_id: str, channel_id: str, user_id: str) -> Command:
-    verb, _, argument = text.strip().partition(" ")
+    verb, _, argument = unescape(text).strip().partition(" ")
     return Command(team_id, channel_id, user_id, verb.lower() or "help", argument.strip())
 
 
@@ -62,7 +58,9 @@ def run_admin_command(
     deps: BotDeps, client: WebClient, command: Command, tell: Callable[[str], object]
 ) -> None:
     """Answer ``command`` privately through ``tell``; refuse politely what isn't allowed."""
-    if command.verb in ADMIN_ONLY and not deps.admins.is_admin(client, command.user_id):
+    if command.verb in ADMIN_ONLY and not deps.admins.is_admin(
+        client, command.user_id, team_id=command.team_id
+    ):
         _audit(deps, command, "denied")
         tell(f"Only workspace admins can {command.verb} documents; ask one of them to do it.")
         return
@@ -88,7 +86,7 @@ def _docs(deps: BotDeps, command: Command) -> str:
         )
     if not documents:
         return "No documents are shared here yet; share a PDF in this conversation to add one."
-    lines = [f"• *{d.title}*: {_status(d)}" for d in documents]
+    lines = [f"• *{escape(d.title)}*: {escape(_status(d))}" for d in documents]
     return "Documents questions here can use:\n" + "\n".join(lines)
 
 

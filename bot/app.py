@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.background import apologise
 from bot.deps import BotDeps
 from bot.listeners import actions, commands, events
+from bot.observe import tag_request
 from ragtime.settings import Settings
 from slackkit.client import slack_client
 
@@ -18,8 +19,18 @@ class MissingCredentialsError(Exception):
     """The bot needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET."""
 
 
-def create_app(settings: Settings, deps: BotDeps, *, client: WebClient | None = None) -> App:
-    """Build the app; nothing is contacted until the first request (no auth.test at start)."""
+def create_app(
+    settings: Settings,
+    deps: BotDeps,
+    *,
+    client: WebClient | None = None,
+    process_before_response: bool = False,
+) -> App:
+    """Build the app; nothing is contacted until the first request (no auth.test at start).
+
+    ``process_before_response`` (AWS Lambda): each listener finishes before Slack gets
+    its answer; pair it with an inline ``deps.after_ack``.
+    """
     if settings.slack_signing_secret is None:
         raise MissingCredentialsError("Set SLACK_SIGNING_SECRET to the app's signing secret.")
     if client is None and settings.slack_bot_token is None:
@@ -29,10 +40,12 @@ def create_app(settings: Settings, deps: BotDeps, *, client: WebClient | None = 
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         token_verification_enabled=False,
+        process_before_response=process_before_response,
         # Listeners only ack and hand their work to deps.after_ack, so they are short;
         # a larger pool than Bolt's default 5 keeps a burst of them from queueing.
         listener_executor=deps.listener_pool,
     )
+    app.middleware(tag_request)
     commands.register(app, deps)
     events.register(app, deps)
     actions.register(app, deps)

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import BotDeps
 from ragtime.db.models import AskedVia
 from ragtime.db.questions import record_question, set_answer_message
+from ragtime.metrics import metrics
 from slackkit.blocks import placeholder_blocks
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ def accept_question(
         return None
     limited = deps.limiter.check(team_id=asked.team_id, user_id=asked.user_id)
     if limited is not None:
+        metrics().rate_limited.inc()
         tell(limited.sentence)
         return None
     private = deps.settings.answer_visibility == "private"
@@ -77,13 +79,17 @@ def accept_question(
             reply_url = asked.response_url
             tell(NOT_A_MEMBER)
     elif not private:
-        _show_status(client, asked)
+        _show_status(client, asked, STATUS)
+    if private and asked.response_url:
+        reply_url = asked.response_url  # reaches the asker wherever /ask was typed
     try:
         question_id = _record(deps, asked, placeholder_ts)
         deps.enqueuer.answer(question_id, reply_url=reply_url)
     except Exception:
         if placeholder_ts is not None:  # never leave "Looking…" behind
             client.chat_update(channel=asked.channel_id, ts=placeholder_ts, text=UNTAKEN, blocks=[])
+        elif asked.thread_ts is not None and not private:
+            _show_status(client, asked, "")  # nor "is reading…"
         raise
     if private:
         tell("Looking through the documents shared here… I'll answer you privately.")
@@ -105,14 +111,14 @@ def _placeholder(client: WebClient, asked: Asked) -> str | None:
     return str(posted["ts"])
 
 
-def _show_status(client: WebClient, asked: Asked) -> None:
-    """Best effort: a status Slack refuses must not stop the question."""
+def _show_status(client: WebClient, asked: Asked, status: str) -> None:
+    """Best effort: a status Slack refuses must not stop the question ("" clears it)."""
     try:
         client.assistant_threads_setStatus(
             channel_id=asked.channel_id,
             thread_ts=str(asked.thread_ts),
-            status=STATUS,
-            loading_messages=LOADING,
+            status=status,
+            loading_messages=LOADING if status else None,
         )
     except SlackApiError as exc:
         log.info("status not shown: %s", exc.response.get("error"))

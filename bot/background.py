@@ -7,16 +7,19 @@ per process; under a burst the work queues up here while the acks go out at once
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 
 log = logging.getLogger(__name__)
 Tell = Callable[[str], object]
+T = TypeVar("T")
 
 
 def apologise(
@@ -43,9 +46,24 @@ def apologise(
         client.chat_postEphemeral(channel=channel, user=user, text=text)
 
 
+class ContextPool(ThreadPoolExecutor):
+    """A thread pool whose work sees the submitter's context variables (the correlation id)."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        context = contextvars.copy_context()
+        return super().submit(context.run, fn, *args, **kwargs)
+
+
 class AfterAck:
-    def __init__(self, workers: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="after-ack")
+    """A small pool for the work that follows an ack.
+
+    ``inline``: run the work at once, in the listener (AWS Lambda: the response waits for
+    it, and nothing may still run once the response is sent, as Lambda freezes threads).
+    """
+
+    def __init__(self, workers: int = 2, *, inline: bool = False) -> None:
+        self.inline = inline
+        self._pool = ContextPool(max_workers=workers, thread_name_prefix="after-ack")
         self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
 
@@ -59,6 +77,9 @@ class AfterAck:
         tell: Tell | None = None,
     ) -> None:
         """Run ``work`` soon; if it fails, the person hears about it (see ``apologise``)."""
+        if self.inline:
+            self._guarded(work, client, channel, user, tell)
+            return
         future = self._pool.submit(self._guarded, work, client, channel, user, tell)
         with self._lock:
             self._pending.add(future)

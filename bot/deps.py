@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.background import AfterAck
+from bot.background import AfterAck, ContextPool
 from bot.ratelimit import Counter, MemoryCounter, QuestionLimiter, RedisCounter
 from ragtime.db import make_engine, session_factory, session_scope
 from ragtime.settings import Settings
@@ -44,18 +44,28 @@ class AdminCheck:
     _cache: dict[str, tuple[float, bool]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def is_admin(self, client: WebClient, user_id: str) -> bool:
+    def is_admin(self, client: WebClient, user_id: str, *, team_id: str) -> bool:
+        """An admin or owner of workspace ``team_id`` (the installed one), or configured.
+
+        In a Slack Connect channel an admin of the other organisation is not ours.
+        """
         if user_id in self.configured:
             return True
         now = time.monotonic()
+        key = f"{team_id}:{user_id}"
         with self._lock:
-            cached = self._cache.get(user_id)
+            cached = self._cache.get(key)
         if cached and now - cached[0] < self.ttl_seconds:
             return cached[1]
         user = client.users_info(user=user_id)["user"]
-        verdict = bool(user.get("is_admin") or user.get("is_owner"))
+        ours = user.get("team_id") == team_id or team_id in (
+            (user.get("enterprise_user") or {}).get("teams") or []
+        )
+        verdict = bool(
+            ours and not user.get("is_stranger") and (user.get("is_admin") or user.get("is_owner"))
+        )
         with self._lock:
-            self._cache[user_id] = (now, verdict)
+            self._cache[key] = (now, verdict)
         return verdict
 
 
@@ -97,7 +107,7 @@ class BotDeps:
     names: UserNames = field(default_factory=UserNames)
     # Bolt runs listeners here (more than its default 5: a burst never queues behind them).
     listener_pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener")
+        default_factory=lambda: ContextPool(max_workers=32, thread_name_prefix="listener")
     )
 
     @contextmanager

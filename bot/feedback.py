@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import BotDeps
 from ragtime.db.feedback import record_downvote_reason, record_feedback, vote_counts
 from ragtime.db.models import DownvoteReason, Vote
+from ragtime.metrics import metrics
 from slackkit.blocks import with_tally
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,13 @@ REASONS: dict[DownvoteReason, str] = {
     "incomplete": "It's incomplete",
     "not_in_documents": "The documents don't say this",
     "other": "Something else",
+}
+# How /ragtime stats and App Home name them.
+REASON_LABELS: dict[str, str] = {
+    "wrong": "wrong",
+    "incomplete": "incomplete",
+    "not_in_documents": "not in the documents",
+    "other": "other",
 }
 THANKS = {"up": "Thanks, glad it helped! 👍", "down": "Thanks for telling me; I'll note it. 👎"}
 
@@ -52,6 +60,7 @@ def record_vote(
     if tally is None:
         log.info("vote ignored: no answer %s (user %s)", answer_id, user)
         return
+    metrics().votes.labels(vote=vote).inc()
     if legacy and not body.get("container", {}).get("is_ephemeral"):
         _redraw_legacy(client, body, tally)
     if vote == "down" and _ask_reason(client, body, answer_id):

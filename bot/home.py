@@ -2,8 +2,9 @@
 
 Everyone sees the documents published workspace-wide or shared in conversations they
 are a member of (Slack's ``users.conversations``, which lists only conversations the
-bot is in too), never the others. Admins also see every document of the workspace
-with its status and buttons that run the same audited actions as ``/ragtime``, this
+bot is in too), never the others. Admins also see those documents with their status
+and buttons that run the same audited actions as ``/ragtime`` (the rest are only
+counted: a private channel's titles stay in it), this
 week's questions, the answer rate, 👍/👎 with what the 👎 said, and the most-asked
 questions that got "I couldn't find this" (from conversations they are in).
 """
@@ -16,14 +17,14 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.admin import REASON_LABELS
 from bot.deps import BotDeps
+from bot.feedback import REASON_LABELS
 from ragtime.db.documents import workspace_documents
 from ragtime.db.home import Gap, documents_visible_to, unanswered_questions
 from ragtime.db.models import Document
 from ragtime.db.stats import WorkspaceStats, workspace_stats
 from ragtime.db.types import utcnow
-from slackkit.blocks import Block, escape, truncate
+from slackkit.blocks import Block, escape, section
 
 HOME_REINDEX, HOME_FORGET, HOME_PUBLISH = "home_reindex", "home_forget", "home_publish"
 MAX_DOCUMENTS_SHOWN = 30  # two blocks each: a view holds 100
@@ -35,19 +36,21 @@ HOW_TO_ASK = (
 
 def publish_home(deps: BotDeps, client: WebClient, *, team_id: str, user_id: str) -> None:
     """Draw this person's home tab from what they may see."""
-    admin = deps.admins.is_admin(client, user_id)
+    admin = deps.admins.is_admin(client, user_id, team_id=team_id)
     conversations = member_conversations(client, user_id)
     since = utcnow() - timedelta(days=7)
     with deps.session() as session:
         visible = documents_visible_to(session, team_id=team_id, conversation_ids=conversations)
         blocks = _everyone(visible)
         if admin:
+            hidden = len(workspace_documents(session, team_id=team_id)) - len(visible)
             blocks += _dashboard(
                 workspace_stats(session, team_id=team_id, since=since),
                 unanswered_questions(
                     session, team_id=team_id, conversation_ids=conversations, since=since
                 ),
-                workspace_documents(session, team_id=team_id),
+                visible,
+                hidden,
             )
     client.views_publish(user_id=user_id, view={"type": "home", "blocks": blocks})
 
@@ -74,19 +77,19 @@ def member_conversations(client: WebClient, user_id: str) -> list[str]:
 def _everyone(documents: Sequence[Document]) -> list[Block]:
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "ragtime"}},
-        _section(HOW_TO_ASK),
+        section(HOW_TO_ASK),
         {"type": "header", "text": {"type": "plain_text", "text": "Documents you can ask about"}},
     ]
     indexed = [d for d in documents if d.status == "indexed"]
     if not indexed:
-        blocks.append(_section("None yet: share a PDF in a channel with me, or ask an admin."))
+        blocks.append(section("None yet: share a PDF in a channel with me, or ask an admin."))
     lines = [f"• *{escape(d.title)}* ({d.pages} pages{_where(d)})" for d in indexed[:40]]
-    blocks += [_section("\n".join(lines[i : i + 20])) for i in range(0, len(lines), 20)]
+    blocks += [section("\n".join(lines[i : i + 20])) for i in range(0, len(lines), 20)]
     return blocks
 
 
 def _dashboard(
-    stats: WorkspaceStats, gaps: Sequence[Gap], documents: Sequence[Document]
+    stats: WorkspaceStats, gaps: Sequence[Gap], documents: Sequence[Document], hidden: int
 ) -> list[Block]:
     votes = stats.upvotes + stats.downvotes
     figures = (
@@ -101,16 +104,19 @@ def _dashboard(
     blocks: list[Block] = [
         {"type": "divider"},
         {"type": "header", "text": {"type": "plain_text", "text": "Knowledge base (admins)"}},
-        _section(figures),
+        section(figures),
     ]
     if gaps:
         asked = "\n".join(f"• {escape(g.question)} ({g.times}×)" for g in gaps)
-        blocks.append(_section(f"*Asked but not found in the documents:*\n{asked}"))
+        blocks.append(section(f"*Asked but not found in the documents:*\n{asked}"))
     for document in documents[:MAX_DOCUMENTS_SHOWN]:
         blocks += _document_row(document)
     if len(documents) > MAX_DOCUMENTS_SHOWN:
         more = len(documents) - MAX_DOCUMENTS_SHOWN
-        blocks.append(_section(f"…and {more} more; `/ragtime docs` in a channel lists them."))
+        blocks.append(section(f"…and {more} more; `/ragtime docs` in a channel lists them."))
+    if hidden > 0:  # private to conversations this admin is not in: counted, never named
+        noun = "document is" if hidden == 1 else "documents are"
+        blocks.append(section(f"{hidden} more {noun} shared only in conversations you're not in."))
     return blocks
 
 
@@ -125,15 +131,11 @@ def _document_row(document: Document) -> list[Block]:
     if not document.workspace_wide:
         buttons.append(_button("Publish", HOME_PUBLISH, document.id))
     buttons.append(_button("Forget", HOME_FORGET, document.id, danger=True))
-    return [_section(text), {"type": "actions", "elements": buttons}]
+    return [section(text), {"type": "actions", "elements": buttons}]
 
 
 def _where(document: Document) -> str:
     return ", workspace-wide" if document.workspace_wide else ""
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
 
 
 def _button(label: str, action_id: str, document_id: str, *, danger: bool = False) -> Block:

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import BotDeps
 from ragtime.db.documents import documents_visible_in
+from slackkit.blocks import truncate
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,10 @@ def suggest_prompts(
         client.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=NOTHING_YET)
         return
     prompts = [
-        {"title": _short(f"About {title}"), "message": f"What are the main points of {title}?"}
+        {
+            "title": truncate(f"About {title}", 75),
+            "message": f"What are the main points of {title}?",
+        }
         for title in titles
     ]
     try:
@@ -51,7 +55,3 @@ def suggest_prompts(
         )
     except SlackApiError as exc:  # prompts are a nicety: the conversation works without them
         log.info("suggested prompts refused: %s", exc.response.get("error"))
-
-
-def _short(text: str, limit: int = 75) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

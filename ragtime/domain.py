@@ -43,10 +43,11 @@ class Scope:
     """Who is asking: a question retrieves from documents shared in ``conversation``
     of workspace ``team_id`` plus the workspace's published documents.
 
-    ``conversation`` None is the workspace operator's view: every document of it."""
+    ``conversation`` None is the workspace operator's view: every document of it (never a
+    default: a question always says where it was asked)."""
 
     team_id: str
-    conversation: str | None = None
+    conversation: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,7 +105,23 @@ class Settings(BaseSettings):
     bot_port: int = Field(default=3000, ge=1, le=65535)
 
     # The queue. None: Redis when REDIS_URL is set, else a folder under the data directory.
+    # "sqs://" (the serverless size): Amazon SQS with the three queues below, by URL.
     broker_url: str | None = _alias("CELERY_BROKER_URL")
+    sqs_answer_queue_url: str | None = None
+    sqs_ingest_queue_url: str | None = None
+    sqs_maintenance_queue_url: str | None = None
+
+    # Operations. A Secrets Manager secret (name or ARN) holding a JSON object of secret
+    # settings (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, RAGTIME_WEAVIATE_API_KEY, DATABASE_URL),
+    # read at start-up so no secret sits in a plain environment variable (the Lambda size).
+    secrets_id: str | None = None
+    # "json": one JSON object a line (for log collectors); "text" for a terminal.
+    log_format: Literal["json", "text"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Where Celery's prefork children leave their metrics for /metrics (prometheus_client's
+    # multiprocess mode). None: <data dir>/metrics.
+    metrics_dir: Path | None = None
+    metrics_port: int = Field(default=9100, ge=1, le=65535)
     # Seconds an answer or ingest task may wait in the queue before it is dropped as stale.
     answer_expiry_seconds: int = Field(default=120, ge=1)
     ingest_expiry_seconds: int = Field(default=6 * 3600, ge=1)
@@ -135,6 +151,10 @@ class Settings(BaseSettings):
         return "filesystem://"
 
     @property
+    def resolved_metrics_dir(self) -> Path:
+        return self.metrics_dir or self.data_dir / "metrics"
+
+    @property
     def broker_dir(self) -> Path:
         return self.data_dir / "broker"
 
@@ -151,6 +171,8 @@ class Settings(BaseSettings):
             ("bedrock" in (self.embedder, self.generator) and not self.aws_region, "a Bedrock embedder or generator needs AWS_REGION"),
             (self.blob_store == "s3" and not self.aws_region, "RAGTIME_BLOB_STORE=s3 needs AWS_REGION"),
             (self.bedrock_embedding_dimensions not in (256, 512, 1024), "RAGTIME_BEDROCK_EMBEDDING_DIMENSIONS must be 256, 512 or 1024"),
+            (self.resolved_broker_url.startswith("sqs://") and not all((self.sqs_answer_queue_url, self.sqs_ingest_queue_url, self.sqs_maintenance_queue_url)), "CELERY_BROKER_URL=sqs:// needs RAGTIME_SQS_ANSWER_QUEUE_URL, RAGTIME_SQS_INGEST_QUEUE_URL and RAGTIME_SQS_MAINTENANCE_QUEUE_URL"),
+            (self.resolved_broker_url.startswith("sqs://") and not self.aws_region, "CELERY_BROKER_URL=sqs:// needs AWS_REGION"),
             (self.s3_kms_key_id is not None and self.s3_encryption != "aws:kms", "RAGTIME_S3_KMS_KEY_ID needs RAGTIME_S3_ENCRYPTION=aws:kms"),
         ]  # fmt: skip
         for broken, message in needs:
@@ -189,9 +211,31 @@ def load_settings(**overrides: Any) -> Settings:
     if unknown:
         raise SettingsError(unknown[0])
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
+        if settings.secrets_id:
+            settings = Settings(**(_from_secret(settings) | overrides))
     except ValidationError as exc:
         raise SettingsError(_one_sentence(exc)) from None
+    return settings
+
+
+def _from_secret(settings: Settings) -> dict[str, Any]:
+    """Settings from the Secrets Manager secret, by their usual or RAGTIME_ names."""
+    from ragtime.aws_secrets import SecretsError, read_secret
+
+    try:
+        stored = read_secret(str(settings.secrets_id), region=settings.aws_region)
+    except SecretsError as exc:
+        raise SettingsError(str(exc)) from None
+    values: dict[str, Any] = {}
+    for key, value in stored.items():
+        name = key.removeprefix(PREFIX).lower()
+        if name not in Settings.model_fields or name == "secrets_id":
+            raise SettingsError(
+                f"The secret {settings.secrets_id} holds {key}, which is no setting."
+            )
+        values[name] = value
+    return values
 
 
 def _one_sentence(exc: ValidationError) -> str:

@@ -26,12 +26,13 @@ VOTE_DOWN = "vote_down"
 # Block Kit limits: 3000 characters in a section's text, 50 blocks in a message, and a
 # message fails near 13,000 characters of blocks (this leaves room for the JSON).
 MAX_SECTION_CHARS = 3000
+MAX_MARKDOWN_CHARS = 12_000
 MAX_BLOCKS = 50
-MAX_BODY_SECTIONS = 4
 MAX_MESSAGE_CHARS = 11_000
 MAX_FALLBACK_CHARS = 3000
 CUT_NOTE = "\n\n_(The answer was longer than one Slack message holds; the rest is cut.)_"
 _HALF_ENTITY = re.compile(r"&[a-z]{0,3}$")
+_SLACK_SYNTAX = re.compile(r"<(?=[!@#])")
 
 
 def escape(text: str) -> str:
@@ -68,10 +69,26 @@ def answer_blocks(
     3,000 characters and cut, with a note, past what one message can hold.
     """
     asked = _asked(question)
-    sources = source_blocks(citations[: MAX_BLOCKS - len(asked) - MAX_BODY_SECTIONS - 1])
+    sources = source_blocks(citations[: MAX_BLOCKS - len(asked) - 2])
     room = MAX_MESSAGE_CHARS - _chars(asked) - _chars(sources)
-    body = [_section(part) for part in split_text(escape(answer_text), room)]
-    return [*asked, *body, *sources, feedback_block(answer_id)]
+    body = {"type": "markdown", "text": fit_text(markdown_safe(answer_text), room)}
+    return [*asked, body, *sources, feedback_block(answer_id)]
+
+
+def markdown_safe(text: str) -> str:
+    """Text for a ``markdown`` block or a stream: the model's markdown stays, but nothing
+    in a document can become a Slack mention (``<!channel>``, ``<@U…>``, ``<#C…>``)."""
+    return _SLACK_SYNTAX.sub("<\u200b", text)
+
+
+def fit_text(text: str, limit: int) -> str:
+    """At most ``limit`` characters (and a markdown block's 12,000), saying so when cut."""
+    limit = min(limit, MAX_MARKDOWN_CHARS)
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - len(CUT_NOTE) - 1, 1)]
+    end = max(cut.rfind("\n\n"), cut.rfind(". "), cut.rfind(" "))
+    return (cut[: end + 1] if end > len(cut) // 2 else cut).rstrip() + "…" + CUT_NOTE
 
 
 def source_blocks(citations: Sequence[Citation]) -> list[Block]:
@@ -115,28 +132,6 @@ def parse_feedback_value(value: str) -> tuple[Literal["up", "down"], str] | None
     return None
 
 
-def split_text(text: str, limit: int) -> list[str]:
-    """``text`` in pieces of at most MAX_SECTION_CHARS, cut at paragraph, line or word
-    ends; past ``limit`` characters in all it stops, saying the answer was cut."""
-    if len(text) > limit:
-        text = truncate(text, max(limit - len(CUT_NOTE), 1)) + CUT_NOTE
-    pieces = []
-    while len(text) > MAX_SECTION_CHARS:
-        window = text[:MAX_SECTION_CHARS]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        cut = cut if cut > MAX_SECTION_CHARS // 2 else MAX_SECTION_CHARS
-        cut = _entity_safe(text, cut)
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    return [*pieces, text] if text else pieces
-
-
-def _entity_safe(text: str, cut: int) -> int:
-    """Move a cut that would fall inside ``&amp;`` and the like to before it."""
-    start = text.rfind("&", max(0, cut - 5), cut)
-    return start if start != -1 and ";" not in text[start:cut] and start > 0 else cut
-
-
 def _chars(blocks: Sequence[Block]) -> int:
     return len(json.dumps(blocks, ensure_ascii=False))
 
@@ -169,7 +164,7 @@ def answer_fallback_text(answer_text: str, citations: Sequence[Citation] = ()) -
     """Plain text for notifications and clients that cannot show blocks."""
     sources = "; ".join(f"[{c.number}] {c.title}, {c.pages}" for c in citations)
     text = f"{answer_text}\nSources: {sources}" if sources else answer_text
-    return truncate(text, MAX_FALLBACK_CHARS)
+    return truncate(escape(text), MAX_FALLBACK_CHARS)
 
 
 def citation_line(citation: Citation) -> str:
@@ -187,6 +182,11 @@ def _asked(question: str | None) -> list[Block]:
         return []
     text = truncate(f"> {escape(' '.join(question.split()))}", MAX_SECTION_CHARS)
     return [{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}]
+
+
+def section(text: str) -> Block:
+    """A mrkdwn section (``text`` already escaped), cut to Slack's 3,000 characters."""
+    return _section(text)
 
 
 def _section(text: str) -> Block:

@@ -25,3 +25,18 @@ def slack_client(settings: Settings) -> WebClient:
             ServerErrorRetryHandler(),
         ],
     )
+
+
+def post_to_response_url(url: str, **message: object) -> int:
+    """Post privately through a slash command's response_url; the HTTP status.
+
+    The URL is a credential for posting in the conversation: it is never logged.
+    """
+    from slack_sdk.webhook import WebhookClient
+
+    response = WebhookClient(url, timeout=15).send(
+        response_type="ephemeral",
+        replace_original=False,
+        **message,  # type: ignore[arg-type]
+    )
+    return int(response.status_code)

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from slackkit.blocks import MAX_MESSAGE_CHARS, Block, escape, truncate, writing_blocks
+from slackkit.blocks import (
+    MAX_MESSAGE_CHARS,
+    Block,
+    escape,
+    markdown_safe,
+    truncate,
+    writing_blocks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +58,7 @@ class PlaceholderEdits:
             self.client.chat_update(
                 channel=self.channel,
                 ts=self.ts,
-                text=shown,
+                text=escape(shown),
                 blocks=writing_blocks(shown, question=self.question),
             )
             self.edits += 1
@@ -88,8 +95,8 @@ class ThreadStream:
     _last: float = field(default=float("-inf"))
 
     def add(self, piece: str) -> None:
-        """More of the answer as the model wrote it (escaped here, once)."""
-        self._pending += escape(piece)
+        """More of the answer as the model wrote it (markdown; made safe here, once)."""
+        self._pending += markdown_safe(piece)
         self._sent += len(piece)
         if self._sent > MAX_STREAMED_CHARS:
             self.streaming = False  # too long for one message: it comes whole at the end
@@ -119,14 +126,16 @@ class ThreadStream:
         self.streaming = False
 
     def _stop(self, *, blocks: list[Block] | None) -> bool:
-        self._open = False
         try:
             self.client.chat_stopStream(channel=self.channel, ts=str(self.ts), blocks=blocks)
             self.calls += 1
+            self._open = False
             return True
         except SlackApiError as exc:
             log.info("stream stop refused (%s): the message is replaced", _error(exc))
             self.streaming = False
+            if _error(exc) == "message_not_in_streaming_state" or blocks is None:
+                self._open = False  # gone already, or refused even bare: nothing more to try
             return False
 
     def _flush(self) -> None:

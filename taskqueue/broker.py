@@ -61,7 +61,30 @@ def configure_celery(celery: Any, settings: Settings) -> Any:
     return celery
 
 
+def is_sqs_broker(url: str) -> bool:
+    return url.startswith("sqs://")
+
+
+def sqs_queue_urls(settings: Settings) -> dict[str, str]:
+    """The three queues by name, as the settings give their URLs (sqs:// only)."""
+    return {
+        names.ANSWER_QUEUE: str(settings.sqs_answer_queue_url),
+        names.INGEST_QUEUE: str(settings.sqs_ingest_queue_url),
+        names.MAINTENANCE_QUEUE: str(settings.sqs_maintenance_queue_url),
+    }
+
+
 def _transport_options(settings: Settings, *, filesystem: bool) -> dict[str, Any]:
+    if is_sqs_broker(settings.resolved_broker_url):
+        # Predefined queues: kombu never lists or creates queues, so a Lambda function
+        # needs only sqs:SendMessage on these three (and no VPC to reach them).
+        return {
+            "region": settings.aws_region,
+            "predefined_queues": {
+                name: {"url": url} for name, url in sqs_queue_urls(settings).items()
+            },
+            "visibility_timeout": VISIBILITY_TIMEOUT_SECONDS,
+        }
     if not filesystem:
         return {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS}
     folders = {
@@ -76,3 +99,46 @@ def _transport_options(settings: Settings, *, filesystem: bool) -> dict[str, Any
     options: dict[str, Any] = {key: str(folder) for key, folder in folders.items()}
     options["polling_interval"] = FILESYSTEM_POLL_SECONDS
     return options
+
+
+def broker_problem(settings: Settings) -> str | None:
+    """None when the queue can take a task now, else one sentence naming it."""
+    url = settings.resolved_broker_url
+    try:
+        if is_filesystem_broker(url):
+            folder = settings.broker_dir / "queue"
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".ready"
+            probe.write_bytes(b"")
+            probe.unlink()
+        elif is_sqs_broker(url):
+            from ragtime.aws import aws_client
+
+            client = aws_client("sqs", region=str(settings.aws_region), max_attempts=1)
+            client.get_queue_attributes(
+                QueueUrl=sqs_queue_urls(settings)[names.ANSWER_QUEUE],
+                AttributeNames=["ApproximateNumberOfMessages"],
+            )
+        else:
+            import redis
+
+            redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except Exception as exc:  # readiness reports, it never raises
+        return f"the broker ({_kind(url)}) is unreachable ({type(exc).__name__})"
+    return None
+
+
+def _kind(url: str) -> str:
+    return url.split("://", 1)[0] or "unknown"
+
+
+def queue_depths(celery: Any) -> dict[str, float]:
+    """Messages waiting in each queue, asked of the broker through kombu (any transport)."""
+    depths: dict[str, float] = {}
+    with celery.connection_for_write() as connection:
+        channel = connection.default_channel
+        for queue in names.QUEUE_OF.values():
+            if queue not in depths:
+                declared = channel.queue_declare(queue=queue, passive=True)
+                depths[queue] = float(declared.message_count)
+    return depths

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ragtime.logs import correlation_id
 from ragtime.settings import Settings
 from taskqueue import names
 
@@ -16,6 +17,8 @@ SendTask = Callable[..., Any]
 
 
 REMOVAL_EXPIRY_SECONDS = 7 * 24 * 3600
+# The message header carrying the Slack request's correlation id to the worker.
+CORRELATION_HEADER = "ragtime_correlation_id"
 # A lost maintenance task may be redelivered this long after it was sent.
 MAINTENANCE_EXPIRY_SECONDS = 3600
 
@@ -98,4 +101,11 @@ class Enqueuer:
             # Removals must not be lost to a worker that was down for an hour: the
             # database already says "deleted" or "unshared", the index must follow.
             expires = max(expires, REMOVAL_EXPIRY_SECONDS)
-        self._send_task(name, kwargs=kwargs, queue=queue, expires=expires)
+        # The message's readable copy of its kwargs (shown by Celery's tools) never holds
+        # the response_url: it is a credential for posting in the conversation.
+        extra: dict[str, object] = {}
+        if correlation_id.get() != "-":
+            extra["headers"] = {CORRELATION_HEADER: correlation_id.get()}
+        if "reply_url" in kwargs:
+            extra["kwargsrepr"] = repr(kwargs | {"reply_url": "<hidden>"})
+        self._send_task(name, kwargs=kwargs, queue=queue, expires=expires, **extra)

@@ -30,6 +30,7 @@ from ragtime.db.slack_files import document_links
 from ragtime.db.types import utcnow
 from ragtime.domain import Answer, Citation, Scope
 from ragtime.generation import NOT_FOUND, Turn
+from ragtime.metrics import metrics
 from ragtime.pipeline import answer_question, stream_answer
 from slackkit.streaming import ThreadStream
 from worker.context import WorkerContext
@@ -72,6 +73,10 @@ def answer_slack_question(
     with session_scope(ctx.sessions) as session:
         status = "answered" if recorded.found else "not_found"
         mark_question(session, question_id=question_id, status=status)
+    found = metrics()
+    found.answers.labels(outcome=status).inc()
+    found.answer_seconds.labels(stage="post").observe(time.perf_counter() - posting)
+    found.answer_seconds.labels(stage="total").observe(time.perf_counter() - started)
     queued_s = (utcnow() - question.asked_at).total_seconds()
     log.info(
         "answered question=%s answer=%s found=%s worker_ms=%.0f post_ms=%.0f since_asked_s=%.2f",
@@ -97,6 +102,7 @@ def _answer_and_record(
     ctx: WorkerContext, question: Question, history: list[Turn], started: float, live: Live | None
 ) -> Posting:
     answer = _answer(ctx, question, history, live)
+    _observe(answer)
     with session_scope(ctx.sessions) as session:
         row = record_answer(
             session,
@@ -131,6 +137,19 @@ def _answer(
     if answer is None:
         raise RuntimeError("the generator's stream ended without an answer")
     return answer
+
+
+def _observe(answer: Answer) -> None:
+    found = metrics()
+    for stage in ("embed", "search", "generate"):
+        found.answer_seconds.labels(stage=stage).observe(
+            getattr(answer.timings, f"{stage}_ms") / 1000
+        )
+    for direction, used in (("input", answer.input_tokens), ("output", answer.output_tokens)):
+        if used:
+            found.tokens.labels(direction=direction, model=answer.model or answer.generator).inc(
+                used
+            )
 
 
 def _as_recorded(answer_id: str, answer: Answer) -> Posting:

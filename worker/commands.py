@@ -12,6 +12,10 @@ def add_commands(commands: Any) -> None:
     worker.add_argument("--concurrency", type=int, default=1)
     worker.add_argument("--pool", default="prefork", choices=["prefork", "threads", "solo"])
     worker.add_argument("--loglevel", default="INFO")
+    worker.add_argument(
+        "--metrics-port", type=int, default=None,
+        help="serve /metrics, /healthz, /readyz here (default RAGTIME_METRICS_PORT; 0: off)",
+    )  # fmt: skip
     worker.set_defaults(run=run)
 
 
@@ -24,5 +28,6 @@ def run(settings: Any, args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         pool=args.pool,
         loglevel=args.loglevel,
+        metrics_port=settings.metrics_port if args.metrics_port is None else args.metrics_port,
     )
     return 0

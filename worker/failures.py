@@ -18,10 +18,12 @@ from ragtime.db.documents import get_document, mark_document_failed
 from ragtime.db.questions import get_question, mark_question
 from ragtime.db.slack_files import first_share
 from ragtime.errors import ServiceError
+from ragtime.metrics import metrics
 from taskqueue import names
 from worker.context import WorkerContext
 from worker.errors import TaskExpiredError, TransientError
 from worker.notify import edit_notice, post_notice, post_private_notice, tell_privately
+from worker.posting import clear_status
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ def give_up_answer(ctx: WorkerContext, kwargs: Mapping[str, Any], exc: BaseExcep
         if question is None or question.status not in ("queued", "answering"):
             return
         mark_question(session, question_id=question_id, status="failed", error=sentence)
+    metrics().answers.labels(outcome="failed").inc()
     reply_url = kwargs.get("reply_url")
     if reply_url:
         tell_privately(str(reply_url), sentence)
@@ -58,6 +61,7 @@ def give_up_answer(ctx: WorkerContext, kwargs: Mapping[str, Any], exc: BaseExcep
             ctx.slack, channel=question.conversation_id, user=question.user_id,
             text=sentence, thread_ts=question.thread_ts,
         )  # fmt: skip
+        clear_status(ctx, question)
     elif question.answer_channel and question.answer_ts:
         edit_notice(
             ctx.slack, channel=question.answer_channel, ts=question.answer_ts, text=sentence

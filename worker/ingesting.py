@@ -23,6 +23,7 @@ from ragtime.db.documents import (
 )
 from ragtime.db.slack_files import ShareMessage, first_share, set_document_permalink
 from ragtime.domain import DocumentInfo
+from ragtime.metrics import metrics
 from ragtime.pdf import PdfError
 from ragtime.pipeline import IngestResult, ingest_document
 from slackkit.blocks import escape
@@ -62,9 +63,12 @@ def ingest_slack_file(ctx: WorkerContext, document_id: str) -> IngestResult | No
         with session_scope(ctx.sessions) as session:
             mark_document_failed(session, document_id=document_id, error=str(exc))
         log.info("ingest failed document=%s kind=%s", document_id, exc.kind)
+        metrics().ingest_failures.labels(reason=exc.kind).inc()
         _reply(ctx, claimed, f"I couldn't index *{escape(claimed.title)}*: {exc}")
         return None
     seconds = time.perf_counter() - started
+    metrics().ingest_pages.inc(result.pages)
+    metrics().ingest_chunks.inc(result.chunks)
     log.info(
         "ingested document=%s pages=%d chunks=%d seconds=%.2f",
         document_id, result.pages, result.chunks, seconds,

@@ -12,7 +12,8 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
+
+from slackkit.client import post_to_response_url
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,7 @@ def post_private_notice(
 def tell_privately(response_url: str, text: str) -> bool:
     """``text`` to the one person behind a slash command's response_url (never logged)."""
     try:
-        status = (
-            WebhookClient(response_url, timeout=15)
-            .send(text=text, response_type="ephemeral", replace_original=False)
-            .status_code
-        )
+        status = post_to_response_url(response_url, text=text)
     except _SLACK_FAILURES as exc:
         log.warning("could not answer through the response_url: %s", _reason(exc))
         return False

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from ragtime.db import session_scope
 from ragtime.db.models import Question
@@ -30,6 +29,7 @@ from slackkit.blocks import (
     not_found_blocks,
     source_blocks,
 )
+from slackkit.client import post_to_response_url
 from slackkit.streaming import PlaceholderEdits, ThreadStream
 from worker.context import WorkerContext
 from worker.errors import TransientError
@@ -138,13 +138,11 @@ def _stop_blocks(posting: Posting) -> list[dict[str, Any]]:
 
 def send_to_response_url(url: str, message: dict[str, Any]) -> None:
     """Answer privately through a slash command's response_url (the URL is never logged)."""
-    response = WebhookClient(url, timeout=15).send(
-        response_type="ephemeral", replace_original=False, **message
-    )
-    if response.status_code == 429 or response.status_code >= 500:
-        raise TransientError(f"response_url answered {response.status_code}")
-    if response.status_code != 200:
-        log.warning("response_url refused the answer: HTTP %d", response.status_code)
+    status = post_to_response_url(url, **message)
+    if status == 429 or status >= 500:
+        raise TransientError(f"response_url answered {status}")
+    if status != 200:
+        log.warning("response_url refused the answer: HTTP %d", status)
 
 
 def clear_status(ctx: WorkerContext, question: Question) -> None:

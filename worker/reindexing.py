@@ -22,13 +22,14 @@ from ragtime.db.audit import record_audit
 from ragtime.db.documents import (
     document_scope,
     get_document,
+    mark_document_failed,
     mark_document_indexed,
     workspace_documents,
 )
 from ragtime.db.locks import release_lock
 from ragtime.db.models import AuditOutcome, Document
 from ragtime.domain import DocumentInfo
-from ragtime.errors import IndexMismatchError
+from ragtime.errors import IndexMismatchError, ServiceError
 from ragtime.pdf import PdfError
 from ragtime.pipeline import ingest_document
 from slackkit.blocks import escape
@@ -39,6 +40,7 @@ from worker.notify import edit_notice
 log = logging.getLogger(__name__)
 
 MAX_FAILURES_SHOWN = 5
+SYSTEM_USER = "ragtime"  # who the audit names for a re-index nobody asked for
 
 
 @dataclass
@@ -76,19 +78,25 @@ class Progress:
 def reindex_documents(
     ctx: WorkerContext, *, team_id: str, user_id: str, target: str, channel_id: str, message_ts: str
 ) -> ReindexReport:
-    """Re-index ``target`` ("all": the workspace's indexed and failed documents; else one id)."""
+    """Re-index ``target`` ("all": the workspace's indexed and failed documents; else one id).
+
+    ``channel_id`` empty: nobody is watching (a re-index the system started), no progress.
+    """
     started = time.monotonic()
     try:
-        rebuild = target == "all" and _rebuild_if_mismatched(ctx)
+        if target == "all" and _rebuild_if_mismatched(ctx):
+            _rebuild_other_workspaces(ctx, team_id)
         with session_scope(ctx.sessions) as session:
-            documents = _targets(session, None if rebuild else team_id, target)
+            documents = _targets(session, team_id, target)
         report = ReindexReport()
         progress = Progress(ctx.slack, channel_id, message_ts, total=len(documents))
         for done, document in enumerate(documents, start=1):
             _reindex_one(ctx, document, report)
-            progress.step(done)
+            if channel_id:
+                progress.step(done)
         report.seconds = time.monotonic() - started
-        edit_notice(ctx.slack, channel=channel_id, ts=message_ts, text=summary(report, target))
+        if channel_id:
+            edit_notice(ctx.slack, channel=channel_id, ts=message_ts, text=summary(report, target))
         _audit(ctx, team_id, user_id, target, report)
         return report
     finally:
@@ -97,7 +105,7 @@ def reindex_documents(
 
 
 def _rebuild_if_mismatched(ctx: WorkerContext) -> bool:
-    """Empty an index built by another embedder; every workspace's originals then go back in."""
+    """Empty an index built by another embedder, so that the originals can go back in."""
     try:
         ctx.services.store.check()
     except IndexMismatchError as exc:
@@ -107,7 +115,23 @@ def _rebuild_if_mismatched(ctx: WorkerContext) -> bool:
     return False
 
 
-def _targets(session: Session, team_id: str | None, target: str) -> list[Document]:
+def _rebuild_other_workspaces(ctx: WorkerContext, team_id: str) -> None:
+    """The emptied index is every workspace's: each other one gets a re-index of its own,
+    queued now (so a run cut short loses none), reported and audited in that workspace."""
+    from taskqueue.enqueue import Enqueuer
+
+    with session_scope(ctx.sessions) as session:
+        teams = {
+            d.team_id
+            for d in workspace_documents(session, team_id=None, statuses=("indexed", "failed"))
+        } - {team_id}
+    enqueuer = Enqueuer.from_settings(ctx.settings)
+    for other in sorted(teams):
+        enqueuer.reindex(other, SYSTEM_USER, "all", "", "")
+    log.info("index rebuilt: re-index queued for %d other workspaces", len(teams))
+
+
+def _targets(session: Session, team_id: str, target: str) -> list[Document]:
     if target == "all":
         return workspace_documents(session, team_id=team_id, statuses=("indexed", "failed"))
     document = get_document(session, document_id=target)
@@ -134,7 +158,15 @@ def _reindex_one(ctx: WorkerContext, document: Document, report: ReindexReport) 
         report.failures.append((document.title, str(exc)))
         return
     info = DocumentInfo(document.id, document.title, link=document.permalink or "")
-    result = ingest_document(ctx.services, document=info, scope=scope, data=data, pages=pages)
+    try:
+        result = ingest_document(ctx.services, document=info, scope=scope, data=data, pages=pages)
+    except ServiceError as exc:
+        if exc.transient:
+            raise  # the store or model is down: the whole run is retried later
+        with session_scope(ctx.sessions) as session:  # it may have lost its chunks: say so
+            mark_document_failed(session, document_id=document.id, error=str(exc))
+        report.failures.append((document.title, str(exc)))
+        return
     with session_scope(ctx.sessions) as session:
         mark_document_indexed(
             session, document_id=document.id, pages=result.pages, chunk_count=result.chunks

@@ -17,17 +17,15 @@ from billiard.exceptions import TimeLimitExceeded, WorkerLostError  # type: igno
 from celery import Task, shared_task
 from celery.signals import task_revoked
 
-from ragtime.errors import ServiceError
+from ragtime.logs import correlated
 from taskqueue import names
-from worker.answering import answer_slack_question
+from taskqueue.enqueue import CORRELATION_HEADER
 from worker.context import current_context
-from worker.errors import TransientError, transient_error
+from worker.errors import TransientError
 from worker.expiry import tell_expired
 from worker.failures import GIVE_UP
-from worker.ingesting import ingest_slack_file
+from worker.jobs import JOBS, retryable
 from worker.limits import TIME_LIMITS
-from worker.maintenance import forget_slack_document, sync_document_scope
-from worker.reindexing import reindex_documents
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +57,12 @@ task_revoked.connect(_on_revoked, weak=False)
 
 
 @contextmanager
-def retry_boundary(task: Any, *, retry_services: bool = True) -> Iterator[None]:
-    """Turn Slack's and the network's transient failures into retries; let the rest fail.
-
-    ``retry_services``: also retry a store or model that is unreachable or busy (for
-    background work; a person waiting for an answer is told at once instead).
-    """
+def retry_boundary(task: Any) -> Iterator[None]:
+    """Turn transient failures into retries (``worker.jobs.retryable``); let the rest fail."""
     try:
         yield
     except Exception as exc:
-        transient = transient_error(exc)
-        if transient is None and retry_services and isinstance(exc, ServiceError):
-            transient = TransientError(str(exc)) if exc.transient else None
+        transient = retryable(task.name, exc)
         if transient is None:
             raise
         log.warning("%s will retry (%d so far): %s", task.name, task.request.retries, transient)
@@ -100,29 +92,25 @@ def ragtime_task(name: str) -> Callable[[TaskFunction], TaskFunction]:
 @ragtime_task(names.ANSWER_QUESTION)
 def answer_question(self: Task, *, question_id: str, reply_url: str | None = None) -> None:
     """See ``worker.answering.answer_slack_question``."""
-    with retry_boundary(self, retry_services=False):
-        answer_slack_question(current_context(), question_id, reply_url)
+    _run(self, question_id=question_id, reply_url=reply_url)
 
 
 @ragtime_task(names.INGEST_DOCUMENT)
 def ingest_document(self: Task, *, document_id: str) -> None:
     """See ``worker.ingesting.ingest_slack_file``."""
-    with retry_boundary(self):
-        ingest_slack_file(current_context(), document_id)
+    _run(self, document_id=document_id)
 
 
 @ragtime_task(names.FORGET_DOCUMENT)
 def forget_document(self: Task, *, document_id: str) -> None:
     """See ``worker.maintenance.forget_slack_document``."""
-    with retry_boundary(self):
-        forget_slack_document(current_context(), document_id)
+    _run(self, document_id=document_id)
 
 
 @ragtime_task(names.SYNC_DOCUMENT_SCOPE)
 def sync_document_scope_task(self: Task, *, document_id: str) -> None:
     """See ``worker.maintenance.sync_document_scope``."""
-    with retry_boundary(self):
-        sync_document_scope(current_context(), document_id)
+    _run(self, document_id=document_id)
 
 
 @ragtime_task(names.REINDEX)
@@ -130,12 +118,12 @@ def reindex(
     self: Task, *, team_id: str, user_id: str, target: str, channel_id: str, message_ts: str
 ) -> None:
     """See ``worker.reindexing.reindex_documents``."""
-    with retry_boundary(self):
-        reindex_documents(
-            current_context(),
-            team_id=team_id,
-            user_id=user_id,
-            target=target,
-            channel_id=channel_id,
-            message_ts=message_ts,
-        )
+    _run(
+        self, team_id=team_id, user_id=user_id, target=target, channel_id=channel_id,
+        message_ts=message_ts,
+    )  # fmt: skip
+
+
+def _run(task: Task, **kwargs: Any) -> None:
+    with correlated(getattr(task.request, CORRELATION_HEADER, None)), retry_boundary(task):
+        JOBS[task.name](current_context(), kwargs)

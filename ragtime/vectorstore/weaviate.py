@@ -360,6 +360,10 @@ class WeaviateStore(VectorStore):
         except WeaviateBaseError as exc:
             message = self._scrub(str(exc))
             log.warning("weaviate could not %s: %s", doing, message)
+            if "not found" in message.lower() or "does not exist" in message.lower():
+                # Another process may have reset the collection: look again next time.
+                self._ready = False
+                self._tenants.clear()
             unavailable = "UNAVAILABLE" in message or "Connection" in type(exc).__name__
             error = ServiceUnavailableError if unavailable else ServiceError
             raise error(f"Weaviate at {self.url} could not {doing}: {_short(message)}") from None

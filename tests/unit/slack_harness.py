@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.background import ContextPool
 from bot.deps import BotDeps, build_bot_deps
 from bot.standin import SlackStandIn, StandInDriver
 from bot.standin.bolt_server import serve_bolt
@@ -54,7 +55,7 @@ class Queue:
         return [(args, kwargs) for name, args, kwargs in self.sent if name == task]
 
 
-class TrackedPool(ThreadPoolExecutor):
+class TrackedPool(ContextPool):
     """Bolt's listener pool, able to say when every listener it started has finished."""
 
     def __init__(self) -> None:

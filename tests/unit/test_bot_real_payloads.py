@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,15 @@ def test_a_vote_for_an_answer_that_does_not_exist_is_ignored(bot: Harness) -> No
     with session_scope(bot.deps.sessions) as session:
         assert session.scalar(select(func.count()).select_from(Feedback)) == 0
     assert not [c for c in bot.standin.calls("chat.postEphemeral") if "went wrong" in str(c.params)]
+
+
+def test_an_admin_of_the_other_organisation_is_not_our_admin(bot: Harness) -> None:
+    partner = bot.standin.workspace.users[PARTNER]
+    bot.standin.workspace.users[PARTNER] = replace(partner, is_admin=True)
+
+    bot.driver.slash_command("/ragtime", "reindex all", user=PARTNER, channel=SHARED)
+    bot.settle()
+
+    assert not bot.queue.of("reindex")
+    said = json.dumps([c.params for c in bot.standin.calls() if "response" in c.method])
+    assert "Only workspace admins" in said

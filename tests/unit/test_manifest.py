@@ -9,6 +9,7 @@ those the Web API methods the code calls (and the events it receives) require.
 from __future__ import annotations
 
 import ast
+import contextvars
 import json
 import time
 from collections.abc import Iterator
@@ -170,6 +171,10 @@ def test_every_subscribed_event_reaches_a_listener_and_nothing_else_is_listened_
 ) -> None:
     # Listener work runs after the ack; here only the routing is under test.
     monkeypatch.setattr("bot.background.AfterAck.run", lambda *args, **kwargs: None)
+    contextvars.copy_context().run(dispatch_every_surface, app)
+
+
+def dispatch_every_surface(app: Any) -> None:
     for event_type in {*EVENT_HANDLERS, *ACKED_ONLY}:
         assert app.dispatch(event_request(event_type)).status == 200, event_type
     assert app.dispatch(event_request("reaction_added")).status == 404

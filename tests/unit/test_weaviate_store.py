@@ -147,7 +147,9 @@ def test_the_operator_view_searches_the_workspace_without_a_filter(
     put(store, "doc", 1, IN_C1)
     server.clear_requests()
 
-    assert len(store.search(text="trains", vector=E[0], scope=Scope("T1"), k=3, alpha=0.5)) == 1
+    assert (
+        len(store.search(text="trains", vector=E[0], scope=Scope("T1", None), k=3, alpha=0.5)) == 1
+    )
 
     assert not server.calls("Search")[0].body.HasField("filters")
 

@@ -103,6 +103,8 @@ def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
     for block in blocks:
         if block["type"] == "section":
             texts.append(block["text"]["text"])
+        elif block["type"] == "markdown":
+            texts.append(block["text"])
         elif block["type"] == "context":
             texts.extend(element["text"] for element in block["elements"])
     return texts

@@ -185,3 +185,35 @@ def test_one_reindex_per_workspace_until_released_or_expired(ctx: WorkerContext)
         assert lock_holder(session, name=name) is None
         assert acquire_lock(session, name=name, holder="U3", ttl_seconds=60)  # takes it over
         assert lock_holder(session, name=name) == "U3"
+
+
+def test_reindex_all_after_an_embedder_change_rebuilds_and_queues_the_other_workspaces(
+    ctx: WorkerContext, fake_slack: FakeSlack
+) -> None:
+    from dataclasses import replace
+
+    from ragtime.embedding.hashing import HashingEmbedder
+    from ragtime.vectorstore.embedded import EmbeddedStore
+
+    indexed(ctx, fake_slack, "gardening")
+    indexed(ctx, fake_slack, "sailing", team_id="T2")
+    ctx.services.close()
+    other = HashingEmbedder(dimension=256)
+    other.name = "another-model"  # type: ignore[misc]
+    ctx.services = replace(
+        ctx.services,
+        embedder=other,
+        store=EmbeddedStore(
+            ctx.settings.resolved_index_dir, dimension=256, embedder="another-model"
+        ),
+    )
+    take_lock(ctx)
+
+    reindex(ctx)
+
+    final = str(fake_slack.calls_to("chat.update")[-1].params["text"])
+    assert final.startswith("Re-indexed 1 document (1 chunks)")  # this workspace's only
+    assert "sailing" not in final
+    queued = list((ctx.settings.broker_dir / "queue").glob("*.msg"))
+    assert len(queued) == 1 and b"T2" in queued[0].read_bytes()  # T2 re-indexes itself
+    assert found_in(ctx, "C1", "gardening handbook")

@@ -188,3 +188,17 @@ def test_the_bot_can_enqueue_without_loading_tasks_or_models(tmp_path: Path) -> 
     )
     subprocess.run([sys.executable, "-c", check], cwd=REPO, check=True)
     assert len(list((tmp_path / "broker" / "queue").glob("*.answer.msg"))) == 1
+
+
+def test_a_response_url_travels_in_the_task_but_never_in_its_readable_copy() -> None:
+    sent: list[tuple[str, dict[str, Any]]] = []
+    enqueuer = Enqueuer(
+        lambda name, **options: sent.append((name, options)),
+        answer_expiry_seconds=120, ingest_expiry_seconds=60, maintenance_expiry_seconds=60,
+    )  # fmt: skip
+
+    enqueuer.answer("q1", reply_url="https://hooks.slack.com/commands/T1/1/secret")
+
+    [(_, options)] = sent
+    assert options["kwargs"]["reply_url"].endswith("/secret")
+    assert "secret" not in options["kwargsrepr"]
