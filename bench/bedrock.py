@@ -51,7 +51,7 @@ def prompt_sizes(work: Path, asked: list[dict[str, Any]]) -> list[int]:
     config = BedrockSettings(model="any", region="us-east-1")
     sizes = []
     for q in asked:
-        hits, _ = search(services, question=q["question"], scope=Scope("local"), k=5)
+        hits, _ = search(services, question=q["question"], scope=Scope("local", None), k=5)
         request = converse_request(config, q["question"], hits, [])
         text = request["system"][0]["text"] + request["messages"][-1]["content"][0]["text"]
         sizes.append(len(text))

@@ -40,10 +40,13 @@ def apologise(
         f"Sorry, something went wrong on my side (reference {reference}); "
         "please try again in a moment."
     )
-    if tell is not None:
-        tell(text)
-    elif channel and user:
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
+    try:
+        if tell is not None:
+            tell(text)
+        elif channel and user:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+    except Exception as failed:  # Slack may be why it failed: the log has both
+        log.warning("could not apologise (reference %s): %s", reference, type(failed).__name__)
 
 
 class ContextPool(ThreadPoolExecutor):

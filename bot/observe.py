@@ -62,19 +62,20 @@ def observed(call: Callable[[], T], *, status_of: Callable[[T], int]) -> T:
     started = time.perf_counter()
     try:
         result = call()
-        elapsed = time.perf_counter() - started
-        where = _surface.get()
+        _record(_surface.get(), status_of(result), time.perf_counter() - started)
+        return result
     finally:  # the thread serves other requests next: nothing of this one stays set
         _surface.reset(surface_token)
         correlation_id.reset(correlation_token)
-    status = status_of(result)
+
+
+def _record(where: str | None, status: int, elapsed: float) -> None:
     found = metrics()
     if status == 401:
         found.rejected_signatures.inc()
     if where is None:  # refused before Bolt looked inside: nothing more to say
         log.info("slack request refused status=%d", status)
-        return result
+        return
     found.slack_requests.labels(surface=where).inc()
     found.ack_seconds.labels(surface=where).observe(elapsed)
     log.info("slack request surface=%s status=%d ack_ms=%.1f", where, status, elapsed * 1000)
-    return result

@@ -77,7 +77,13 @@ def _maybe_base64(body: str) -> str:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The function's entry point: every record run, failures reported by message id."""
+    """The function's entry point: every record run, failures reported by message id.
+
+    ``{"ragtime": "db upgrade"}`` (a one-off invocation after a deploy) migrates the
+    database instead: the function can reach it, a laptop may not.
+    """
+    if event.get("ragtime") == "db upgrade":
+        return _migrate()
     ctx = _context()
     failures = []
     for record in event.get("Records", []):
@@ -151,6 +157,15 @@ def _come_back_after(ctx: WorkerContext, record: dict[str, Any], seconds: float)
         )
     except Exception as exc:  # the queue's own visibility timeout brings it back anyway
         log.info("visibility not changed: %s", type(exc).__name__)
+
+
+def _migrate() -> dict[str, Any]:
+    from ragtime.db.migrate import schema_state, upgrade
+    from ragtime.settings import get_settings
+
+    url = get_settings().resolved_database_url
+    upgrade(url)
+    return {"migrated_to": schema_state(url).current}
 
 
 def _context() -> WorkerContext:

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from socketserver import ThreadingMixIn
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
@@ -25,10 +26,17 @@ class _QuietHandler(WSGIRequestHandler):
 @contextmanager
 def serve_bolt(app: App, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve `app` over HTTP in a background thread; yields its /slack/events URL."""
+    with serve_wsgi(SlackRequestHandler(app), host=host, port=port) as url:
+        yield url
+
+
+@contextmanager
+def serve_wsgi(application: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve any WSGI app (the bot's whole HTTP surface) the same way; yields /slack/events."""
     server = make_server(
         host,
         port,
-        SlackRequestHandler(app),
+        application,
         server_class=_ThreadingWSGIServer,
         handler_class=_QuietHandler,
     )

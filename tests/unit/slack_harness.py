@@ -19,18 +19,18 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.app import create_app
 from bot.background import ContextPool
 from bot.deps import BotDeps, build_bot_deps
+from bot.http import create_wsgi_app
 from bot.standin import SlackStandIn, StandInDriver
-from bot.standin.bolt_server import serve_bolt
+from bot.standin.bolt_server import serve_wsgi
 from ragtime.bootstrap import build_services
 from ragtime.db import session_scope
 from ragtime.db.migrate import upgrade
 from ragtime.db.models import Question
 from ragtime.embedding.hashing import HashingEmbedder
+from ragtime.logs import correlated, correlation_id
 from ragtime.settings import Settings, load_settings
-from slackkit.client import slack_client
 from worker.answering import answer_slack_question
 from worker.context import WorkerContext, build_context
 from worker.ingesting import ingest_slack_file
@@ -49,7 +49,12 @@ class Queue:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        return lambda *args, **kwargs: self.sent.append((name, args, kwargs))
+
+        def send(*args: Any, **kwargs: Any) -> None:
+            # As the real enqueuer does, the request's correlation id goes with the task.
+            self.sent.append((name, args, kwargs | {"correlation": correlation_id.get()}))
+
+        return send
 
     def of(self, task: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
         return [(args, kwargs) for name, args, kwargs in self.sent if name == task]
@@ -82,6 +87,7 @@ class Harness:
     queue: Queue
     settings: Settings
     worker: WorkerContext
+    bot_url: str
 
     def settle(self) -> None:
         """Wait for the listeners Bolt is running and the work they handed over after acking."""
@@ -105,7 +111,8 @@ class Harness:
         """Run the worker's job for every question the bot enqueued, as the queue would."""
         self.settle()
         for args, kwargs in self.queue.of("answer"):
-            answer_slack_question(self.worker, args[0], kwargs.get("reply_url"))
+            with correlated(kwargs["correlation"]):
+                answer_slack_question(self.worker, args[0], kwargs.get("reply_url"))
 
     def ingest_all(self) -> None:
         """Run the worker's ingest for every document the bot queued, then its scope syncs."""
@@ -144,15 +151,14 @@ def harness(
         queue = Queue()
         deps = build_bot_deps(settings, enqueuer=queue)  # type: ignore[arg-type]
         deps.listener_pool = TrackedPool()
-        app = create_app(settings, deps, client=slack_client(settings))
+        application = create_wsgi_app(settings, deps)  # the bot's whole HTTP surface
         worker = build_context(
             settings, services=build_services(settings, embedder=HashingEmbedder())
         )
         try:
-            with serve_bolt(app) as url:
-                yield Harness(
-                    slack, StandInDriver(slack, url, SECRET), deps, queue, settings, worker
-                )
+            with serve_wsgi(application) as url:
+                driver = StandInDriver(slack, url, SECRET)
+                yield Harness(slack, driver, deps, queue, settings, worker, url)
         finally:
             deps.after_ack.shutdown()
             worker.close()

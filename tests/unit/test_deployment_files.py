@@ -8,7 +8,6 @@ import pytest
 import yaml
 
 from ragtime.cli import build_parser
-from ragtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,12 +52,29 @@ def test_compose_runs_weaviate_the_way_the_adapter_needs_it() -> None:
     )
 
 
-def test_every_ragtime_setting_in_compose_is_one_the_code_reads() -> None:
+def test_every_setting_in_compose_is_one_the_code_reads_and_loads() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    known = {f"RAGTIME_{name.upper()}" for name in Settings.model_fields}
+    from tests.unit.test_env_example import setting_of
+
     for name in ("bot", "answers", "worker", "migrate"):
-        for key in compose["services"][name]["environment"]:
-            assert not key.startswith("RAGTIME_") or key in known, key
+        environment = compose["services"][name]["environment"]
+        values = {}
+        for key, value in environment.items():
+            if key.startswith("AWS_") and key != "AWS_REGION":
+                continue  # botocore's own (credentials), not ragtime's
+            values[setting_of(key)] = (
+                str(value).split(":-", 1)[-1].rstrip("}") if "${" in str(value) else value
+            )
+        assert values["vector_store"] == "weaviate" and values["log_format"] == "json"
+
+
+def test_the_bot_and_both_workers_have_health_checks_and_time_to_stop() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ("bot", "answers", "worker", "postgres", "redis", "weaviate"):
+        assert services[name]["healthcheck"]["test"], name
+    assert "3000/healthz" in " ".join(services["bot"]["healthcheck"]["test"])
+    assert "9100/healthz" in " ".join(services["worker"]["healthcheck"]["test"])
+    assert all(services[n]["stop_grace_period"] for n in ("bot", "answers", "worker"))
 
 
 def test_procfile_runs_known_commands() -> None:
@@ -82,3 +98,22 @@ def test_the_bot_without_credentials_says_what_to_set(
         "ragtime: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to run the bot; "
         "`ragtime demo` runs it offline against a local Slack stand-in."
     )
+
+
+def test_the_grafana_dashboard_charts_only_metrics_the_code_exports() -> None:
+    import json
+    import re
+
+    from ragtime.metrics import metrics
+
+    dashboard = json.loads((ROOT / "deploy" / "grafana-dashboard.json").read_text())
+    used = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"ragtime_[a-z_]+", target["expr"])
+    }
+    exported = {"ragtime_queue_depth"}
+    for metric in vars(metrics()).values():
+        exported |= {metric._name, f"{metric._name}_total", f"{metric._name}_bucket"}
+    assert used and used <= exported, used - exported

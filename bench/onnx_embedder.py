@@ -1,0 +1,230 @@
+"""The ONNX embedder against sentence-transformers fp32, in one run, on the same chunk texts.
+
+    python -m bench.onnx_embedder [--copies 4] [--rounds 3] [--skip-rejected]
+
+The eval PDFs are chunked as ingest does (``--copies`` times over: ~300 chunks). Every variant
+runs in its own process, so torch never shares a process with the ONNX path and each peak RSS
+is that variant's alone: sentence-transformers ``encode`` (batch 32, the baseline), OnnxMiniLM
+fused (the default) and unfused, fused with spinning intra-op threads, and the variants that were
+rejected (fp16-stored weights, int8 dynamic quantisation). Reported: chunks/s (best and median of
+``--rounds``), the ratio to the baseline, min/mean cosine against the baseline, load times (cold:
+graph built into an empty cache; warm: the cached graph) and peak RSS. It never fails on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import eval_pdfs
+from ragtime.chunking import chunk_pages
+from ragtime.pdf import extract_pages
+
+KEPT = ["fused", "plain", "fused+spin"]
+REJECTED = ["fp16", "int8"]
+
+
+def chunk_texts(copies: int) -> list[str]:
+    texts = []
+    for path in eval_pdfs():
+        texts += [chunk.text for chunk in chunk_pages(path.stem, extract_pages(path.read_bytes()))]
+    return texts * copies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--skip-rejected", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--work", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child, Path(args.work), args.rounds)
+    work = Path(tempfile.mkdtemp(prefix="ragtime-onnx-bench-"))
+    texts = chunk_texts(args.copies)
+    (work / "texts.json").write_text(json.dumps(texts))
+    print(f"{len(texts)} chunks from {len(eval_pdfs())} PDFs, {args.rounds} timed rounds each\n")
+    cold = run_child("cold", work, args.rounds)
+    results = {"torch": run_child("torch", work, args.rounds)}
+    for kind in KEPT + ([] if args.skip_rejected else REJECTED):
+        results[kind] = run_child(kind, work, args.rounds)
+    report(cold, results, work)
+
+
+def run_child(kind: str, work: Path, rounds: int) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.onnx_embedder", "--child", kind, "--work", str(work)]
+    done = subprocess.run(
+        [*command, "--rounds", str(rounds)], check=False, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        print(f"{kind}: failed\n{done.stderr[-2000:]}")
+        return {}
+    stats: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return stats
+
+
+def report(cold: dict[str, Any], results: dict[str, dict[str, Any]], work: Path) -> None:
+    base = results["torch"]
+    print(
+        f"{'variant':22s} {'best/s':>7s} {'median/s':>8s} {'ratio':>6s} {'CPU ms':>7s} "
+        f"{'cos min':>10s} {'cos mean':>10s} {'load s':>7s} {'peak RSS':>9s}"
+    )
+    for kind, stats in results.items():
+        if stats:
+            print(row(kind, stats, base, work))
+    if cold:
+        print(
+            f"\ncold start (empty cache: graph built, then the session): fused {cold['fused']:.2f} s, "
+            f"unfused {cold['plain']:.2f} s; peak RSS while building {cold['rss_mb']:.0f} MB; "
+            f"graph files {cold['fused_mb']:.0f} MB (fused), {cold['plain_mb']:.0f} MB (unfused)"
+        )
+    print(
+        "ratio: best chunks/s over the baseline's; CPU ms: CPU time (all threads) per chunk, best "
+        "round; cos: against the baseline's vectors (torch: a repeat run against itself); load: "
+        "first call in a fresh process, ONNX with the graph cached (rejected variants: plus "
+        "converting it), torch: importing sentence-transformers and loading the model"
+    )
+
+
+def row(kind: str, stats: dict[str, Any], base: dict[str, Any], work: Path) -> str:
+    ratio = stats["best"] / base["best"] if base else float("nan")
+    cos = np.array([np.nan])
+    if base:
+        cos = (np.load(work / f"{kind}.npy") * np.load(work / "torch.npy")).sum(axis=1)
+    label = kind + {"torch": " (baseline)"}.get(kind, " (rejected)" if kind in REJECTED else "")
+    return (
+        f"{label:22s} {stats['best']:7.1f} {stats['median']:8.1f} {ratio:5.2f}x "
+        f"{stats['cpu_ms']:7.1f} {cos.min():10.7f} {cos.mean():10.7f} {stats['load']:7.2f} "
+        f"{stats['rss_mb']:6.0f} MB"
+    )
+
+
+def child(kind: str, work: Path, rounds: int) -> None:
+    texts = json.loads((work / "texts.json").read_text())
+    if kind == "cold":
+        stats = cold_start(work / "cold-cache")
+    else:
+        started = time.perf_counter()
+        embed = torch_embed() if kind == "torch" else onnx_embed(kind, work)
+        embed(["warm up the first call"])
+        load = time.perf_counter() - started
+        vectors = embed(texts)  # also warms up every batch shape
+        np.save(work / f"{kind}.npy", vectors)
+        stats = {"load": load, **timed(embed, texts, rounds)}
+    stats["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(stats))
+
+
+def cold_start(cache: Path) -> dict[str, Any]:
+    from ragtime.embedding.onnx_minilm import OnnxMiniLM
+
+    stats: dict[str, Any] = {}
+    for kind, fuse in (("fused", True), ("plain", False)):
+        embedder = OnnxMiniLM(cache, fuse=fuse)
+        started = time.perf_counter()
+        embedder.embed_query("the first call builds the graph and the session")
+        stats[kind] = time.perf_counter() - started
+        stats[f"{kind}_mb"] = embedder.graph_file().stat().st_size / 1e6
+    return stats
+
+
+def timed(embed: Any, texts: list[str], rounds: int) -> dict[str, float]:
+    runs, cpu = [], []
+    for _ in range(rounds):
+        started, started_cpu = time.perf_counter(), cpu_seconds()
+        embed(texts)
+        runs.append(time.perf_counter() - started)
+        cpu.append(cpu_seconds() - started_cpu)
+    return {
+        "best": len(texts) / min(runs),
+        "median": len(texts) / float(np.median(runs)),
+        "cpu_ms": 1000 * min(cpu) / len(texts),
+    }
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def torch_embed() -> Any:
+    from ragtime.embedding.local import model_dir, prepare_torch_environment
+
+    prepare_torch_environment()
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(model_dir(), device="cpu")
+
+    def embed(texts: list[str]) -> np.ndarray:
+        with torch.inference_mode():
+            return np.asarray(model.encode(texts, batch_size=32, normalize_embeddings=True))
+
+    return embed
+
+
+def onnx_embed(kind: str, work: Path) -> Any:
+    from ragtime.embedding import onnx_minilm
+
+    cache = work / "cold-cache"  # built by the cold-start child
+    embedder = onnx_minilm.OnnxMiniLM(
+        cache, fuse=kind.startswith("fused"), spin_wait=kind.endswith("+spin")
+    )
+    if kind in REJECTED:
+        weights = embedder.model_dir / "model.safetensors"
+        plain = onnx_minilm.ensure_graph(weights, embedder.cache_dir, fuse=False)
+        graph = rejected_graph(kind, plain, work)
+        session = onnx_minilm._session(str(graph), embedder.threads, spin=False)
+        runtime = onnx_minilm._Runtime(session, onnx_minilm._tokenizer(embedder.model_dir))
+        return lambda texts: onnx_minilm._encode(runtime, texts, embedder.batch_size)
+    return embedder.embed_documents
+
+
+def rejected_graph(kind: str, plain: Path, work: Path) -> Path:
+    """fp16-stored weights (cast back to fp32 in the graph) or int8 dynamic quantisation of the
+    unfused graph, per channel (the most accurate int8 variant measured)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    target = work / f"{kind}.onnx"
+    if kind == "int8":
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(plain, target, per_channel=True, weight_type=QuantType.QInt8)
+        return target
+    model = onnx.load(str(plain))
+    graph, casts, initializers = model.graph, [], []
+    for tensor in graph.initializer:
+        array = numpy_helper.to_array(tensor)
+        if array.dtype == np.float32 and array.size >= 4096:
+            initializers.append(
+                numpy_helper.from_array(array.astype(np.float16), tensor.name + "_fp16")
+            )
+            casts.append(
+                helper.make_node(
+                    "Cast", [tensor.name + "_fp16"], [tensor.name], to=TensorProto.FLOAT
+                )
+            )
+        else:
+            initializers.append(tensor)
+    graph.ClearField("initializer")
+    graph.initializer.extend(initializers)
+    nodes = casts + list(graph.node)
+    graph.ClearField("node")
+    graph.node.extend(nodes)
+    onnx.save(model, str(target))
+    return target
+
+
+if __name__ == "__main__":
+    main()
