@@ -113,8 +113,8 @@ def main() -> None:
             + f" loaded of the heavy ones: {runs[0]['heavy'] or 'none'}"
         )
         lambda_ms, wsgi_ms = warm(env, args.requests)
-    for label, times in (("lambda handler", lambda_ms), ("wsgi app", wsgi_ms)):
-        times = sorted(times[10:])  # the first ones warm caches
+    for label, measured in (("lambda handler", lambda_ms), ("wsgi app", wsgi_ms)):
+        times = sorted(measured[10:])  # the first ones warm caches
         p50, p95 = statistics.median(times), times[int(0.95 * (len(times) - 1))]
         print(f"warm signed /ask, in-process, {label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 

@@ -46,10 +46,17 @@ class Enqueuer:
 
     @classmethod
     def from_settings(cls, settings: Settings, celery: Any = None) -> Enqueuer:
-        """An enqueuer on ``celery`` (default: ``taskqueue.broker.app``), configured from ``settings``."""
-        from taskqueue.broker import app, configure_celery
+        """An enqueuer on ``celery`` (default: a Celery app of its own), configured from ``settings``.
 
-        configured = configure_celery(celery if celery is not None else app, settings)
+        Its own app: the worker's (``taskqueue.broker.app``) may hold a pooled connection
+        to the broker it was configured for, and sending needs nothing else of it.
+        """
+        from celery import Celery
+
+        from taskqueue.broker import configure_celery
+
+        app = celery if celery is not None else Celery("ragtime", set_as_current=False)
+        configured = configure_celery(app, settings)
         return cls(
             configured.send_task,
             answer_expiry_seconds=settings.answer_expiry_seconds,
