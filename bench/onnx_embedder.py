@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,28 +53,80 @@ def main() -> None:
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child, Path(args.work), args.rounds)
+        return child(args.child, Path(args.work))
     work = Path(tempfile.mkdtemp(prefix="ragtime-onnx-bench-"))
     texts = chunk_texts(args.copies)
     (work / "texts.json").write_text(json.dumps(texts))
-    print(f"{len(texts)} chunks from {len(eval_pdfs())} PDFs, {args.rounds} timed rounds each\n")
-    cold = run_child("cold", work, args.rounds)
-    results = {"torch": run_child("torch", work, args.rounds)}
-    for kind in KEPT + ([] if args.skip_rejected else REJECTED):
-        results[kind] = run_child(kind, work, args.rounds)
-    report(cold, results, work)
+    print(f"{len(texts)} chunks from {len(eval_pdfs())} PDFs, {args.rounds} interleaved rounds\n")
+    cold = Child("cold", work).finish()
+    kinds = ["torch", *KEPT, *([] if args.skip_rejected else REJECTED)]
+    try:
+        report(cold, interleaved(kinds, work, args.rounds, len(texts)), work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # graphs and vectors: ~600 MB
 
 
-def run_child(kind: str, work: Path, rounds: int) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bench.onnx_embedder", "--child", kind, "--work", str(work)]
-    done = subprocess.run(
-        [*command, "--rounds", str(rounds)], check=False, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        print(f"{kind}: failed\n{done.stderr[-2000:]}")
-        return {}
-    stats: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return stats
+class Child:
+    """One variant in its own process: it loads, then runs a timed round each time it is asked."""
+
+    def __init__(self, kind: str, work: Path) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "bench.onnx_embedder",
+            "--child",
+            kind,
+            "--work",
+            str(work),
+        ]
+        self.kind = kind
+        self.log = work / f"{kind}.log"  # its stderr: warnings, progress bars, a traceback
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True
+            )
+        self.started = self.answer()  # {"load": seconds} once loaded and warmed up
+
+    def answer(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            print(f"{self.kind}: failed\n{self.log.read_text()[-2000:]}")
+            return {}
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def ask(self, command: str) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        if self.process.poll() is not None:
+            return {}
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self.answer()
+
+    def finish(self) -> dict[str, Any]:
+        final = {**self.started, **self.ask("done")}
+        self.process.wait()
+        return final
+
+
+def interleaved(kinds: list[str], work: Path, rounds: int, n: int) -> dict[str, dict[str, Any]]:
+    """Rounds alternate between the variants, so a busy spell on the machine hits them all."""
+    children = [Child(kind, work) for kind in kinds]  # loaded one after the other
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+    for r in range(rounds):
+        for c in children if r % 2 == 0 else children[::-1]:
+            if c.started and (run := c.ask("run")):
+                runs[c.kind].append(run)
+    results = {}
+    for c in children:
+        final = c.finish()
+        if runs[c.kind] and final:
+            wall = [run["wall"] for run in runs[c.kind]]
+            cpu = min(run["cpu"] for run in runs[c.kind])
+            best, median = n / min(wall), n / float(np.median(wall))
+            results[c.kind] = {**final, "best": best, "median": median, "cpu_ms": 1000 * cpu / n}
+    return results
 
 
 def report(cold: dict[str, Any], results: dict[str, dict[str, Any]], work: Path) -> None:
@@ -112,20 +165,32 @@ def row(kind: str, stats: dict[str, Any], base: dict[str, Any], work: Path) -> s
     )
 
 
-def child(kind: str, work: Path, rounds: int) -> None:
-    texts = json.loads((work / "texts.json").read_text())
+def child(kind: str, work: Path) -> None:
     if kind == "cold":
-        stats = cold_start(work / "cold-cache")
+        say(cold_start(work / "cold-cache"))
+        sys.stdin.readline()
     else:
-        started = time.perf_counter()
-        embed = torch_embed() if kind == "torch" else onnx_embed(kind, work)
-        embed(["warm up the first call"])
-        load = time.perf_counter() - started
-        vectors = embed(texts)  # also warms up every batch shape
-        np.save(work / f"{kind}.npy", vectors)
-        stats = {"load": load, **timed(embed, texts, rounds)}
-    stats["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(stats))
+        serve(kind, work, json.loads((work / "texts.json").read_text()))
+    say({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def serve(kind: str, work: Path, texts: list[str]) -> None:
+    started = time.perf_counter()
+    embed = torch_embed() if kind == "torch" else onnx_embed(kind, work)
+    embed(["warm up the first call"])
+    load = time.perf_counter() - started
+    np.save(work / f"{kind}.npy", embed(texts))  # also warms up every batch shape
+    say({"load": load})
+    for command in sys.stdin:
+        if command.strip() != "run":
+            return
+        started, started_cpu = time.perf_counter(), cpu_seconds()
+        embed(texts)
+        say({"wall": time.perf_counter() - started, "cpu": cpu_seconds() - started_cpu})
+
+
+def say(answer: dict[str, Any]) -> None:
+    print(json.dumps(answer), flush=True)
 
 
 def cold_start(cache: Path) -> dict[str, Any]:
@@ -141,33 +206,20 @@ def cold_start(cache: Path) -> dict[str, Any]:
     return stats
 
 
-def timed(embed: Any, texts: list[str], rounds: int) -> dict[str, float]:
-    runs, cpu = [], []
-    for _ in range(rounds):
-        started, started_cpu = time.perf_counter(), cpu_seconds()
-        embed(texts)
-        runs.append(time.perf_counter() - started)
-        cpu.append(cpu_seconds() - started_cpu)
-    return {
-        "best": len(texts) / min(runs),
-        "median": len(texts) / float(np.median(runs)),
-        "cpu_ms": 1000 * min(cpu) / len(texts),
-    }
-
-
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
 def torch_embed() -> Any:
-    from ragtime.embedding.local import model_dir, prepare_torch_environment
+    from bench.torch_reference import model_dir, prepare_torch_environment
 
     prepare_torch_environment()
     import torch
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(model_dir(), device="cpu")
+    model.eval()
 
     def embed(texts: list[str]) -> np.ndarray:
         with torch.inference_mode():
@@ -204,25 +256,16 @@ def rejected_graph(kind: str, plain: Path, work: Path) -> Path:
         quantize_dynamic(plain, target, per_channel=True, weight_type=QuantType.QInt8)
         return target
     model = onnx.load(str(plain))
-    graph, casts, initializers = model.graph, [], []
-    for tensor in graph.initializer:
+    casts = []
+    for tensor in model.graph.initializer:
         array = numpy_helper.to_array(tensor)
         if array.dtype == np.float32 and array.size >= 4096:
-            initializers.append(
-                numpy_helper.from_array(array.astype(np.float16), tensor.name + "_fp16")
-            )
-            casts.append(
-                helper.make_node(
-                    "Cast", [tensor.name + "_fp16"], [tensor.name], to=TensorProto.FLOAT
-                )
-            )
-        else:
-            initializers.append(tensor)
-    graph.ClearField("initializer")
-    graph.initializer.extend(initializers)
-    nodes = casts + list(graph.node)
-    graph.ClearField("node")
-    graph.node.extend(nodes)
+            name = tensor.name
+            tensor.CopyFrom(numpy_helper.from_array(array.astype(np.float16), f"{name}.fp16"))
+            casts.append(helper.make_node("Cast", [tensor.name], [name], to=TensorProto.FLOAT))
+    nodes = casts + list(model.graph.node)
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
     onnx.save(model, str(target))
     return target
 

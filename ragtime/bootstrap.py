@@ -58,19 +58,24 @@ def _embedder(settings: Settings) -> Embedder:
         from ragtime.embedding.hashing import HashingEmbedder
 
         return HashingEmbedder()
-    if settings.embedder == "local":
-        from ragtime.embedding.local import LocalMiniLM
+    from ragtime.embedding.cache import CachedEmbedder
 
-        return LocalMiniLM(settings.embedding_precision, settings.embedding_batch_size)
+    models = settings.data_dir / "models"
+    if settings.embedder == "local":
+        from ragtime.embedding.onnx_minilm import OnnxMiniLM
+
+        local = OnnxMiniLM(models, batch_size=settings.embedding_batch_size)
+        return CachedEmbedder(local, models / "embeddings.sqlite3")
     from ragtime.embedding.bedrock import TitanEmbedder
 
-    return TitanEmbedder(
+    titan = TitanEmbedder(
         model=settings.bedrock_embedding_model,
         dimensions=settings.bedrock_embedding_dimensions,
         region=_region(settings),
         concurrency=settings.bedrock_embedding_concurrency,
         max_attempts=settings.bedrock_max_attempts,
     )
+    return CachedEmbedder(titan, models / "embeddings.sqlite3")  # each call costs money
 
 
 def _store(settings: Settings, embedder: Embedder) -> VectorStore:

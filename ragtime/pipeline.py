@@ -14,6 +14,7 @@ from ragtime.bootstrap import Services
 from ragtime.chunking import chunk_pages
 from ragtime.domain import Answer, Chunk, DocumentInfo, DocumentScope, Hit, Page, Scope, Timings
 from ragtime.generation import Turn
+from ragtime.navigation import content_pages
 from ragtime.pdf import extract_pages
 
 
@@ -74,10 +75,12 @@ def index_parsed(services: Services, parsed: Sequence[ParsedDocument]) -> list[I
 
 
 def chunk_document(services: Services, document_id: str, pages: Sequence[Page]) -> list[Chunk]:
+    """The document's passages; tables of contents and indexes are left out
+    (``ragtime.navigation``): they match a question's words but answer nothing."""
     settings = services.settings
     return chunk_pages(
         document_id,
-        pages,
+        content_pages(pages),
         max_tokens=settings.chunk_tokens,
         overlap_tokens=settings.chunk_overlap,
     )

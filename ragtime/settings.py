@@ -42,7 +42,6 @@ class Settings(BaseSettings):
 
     # Adapters: bootstrap.build_services picks them from these.
     embedder: Literal["local", "hashing", "bedrock"] = "local"
-    embedding_precision: Literal["auto", "fp32", "bf16"] = "auto"
     embedding_batch_size: int = Field(default=32, ge=1, le=1024)
     vector_store: Literal["embedded", "weaviate"] = "embedded"
     generator: Literal["extractive", "bedrock"] = "extractive"

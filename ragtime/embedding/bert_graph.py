@@ -206,6 +206,9 @@ def _mean_pool(g: _Graph, x: str) -> str:
 def fuse(model: onnx.ModelProto) -> onnx.ModelProto | None:
     """Attention, SkipLayerNorm, BiasGelu and EmbedLayerNorm fused by onnxruntime's optimizer.
 
+    Optional (``OnnxMiniLM(fuse=True)``): it was not measurably faster than the plain graph with
+    onnxruntime's own load-time fusions on a 2-core AVX2 machine; bench/onnx_embedder.py compares.
+
     None when the optimizer did not fuse all six attention blocks (its pattern matcher is
     brittle). Shape inference stays off: it needs sympy, which onnxruntime does not depend on.
     The result holds com.microsoft operators: it runs on onnxruntime only.

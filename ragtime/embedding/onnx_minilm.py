@@ -54,9 +54,11 @@ class OnnxMiniLM(Embedder):
     folder inside this package). The session is built on the first call, once per process and
     graph; texts are tokenized, sorted by length and run in batches of ``batch_size``, so
     padding stays small, then returned in their original order. ``threads`` defaults to the
-    cores this process may use. ``fuse`` uses onnxruntime's fused BERT operators (measured a
-    little faster, same vectors). Only fp32: fp16-stored weights were no faster and int8
-    dynamic quantisation was ~2x faster but reached cosine 0.98-0.997 (see bench/onnx_embedder.py).
+    cores this process may use. ``fuse`` writes the graph with onnxruntime's fused BERT operators
+    instead: same vectors, but not measurably faster on a 2-core AVX2 machine (onnxruntime's own
+    load-time fusions already cover GELU, LayerNorm and the scaled MatMul), so it is off by default.
+    Only fp32: fp16-stored weights were no faster, and int8 dynamic quantisation was ~2x faster
+    but reached cosine 0.98-0.997 only. bench/onnx_embedder.py measures all of them.
     """
 
     name = "all-MiniLM-L6-v2"
@@ -71,7 +73,7 @@ class OnnxMiniLM(Embedder):
         model_dir: str | Path | None = None,
         batch_size: int = 32,
         threads: int | None = None,
-        fuse: bool = True,
+        fuse: bool = False,
         spin_wait: bool = False,
         precision: Precision = "fp32",
     ) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("torch", "sentence_transformers", "transformers", "weaviate", "ragtime.embedding.local")
+HEAVY = ("torch", "sentence_transformers", "transformers", "weaviate", "onnxruntime")
 
 PROBE = """
 import json, sys

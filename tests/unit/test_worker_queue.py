@@ -183,7 +183,7 @@ def test_the_bot_can_enqueue_without_loading_tasks_or_models(tmp_path: Path) -> 
     check = (
         "import sys; from taskqueue.enqueue import Enqueuer; from ragtime.settings import load_settings; "
         f"Enqueuer.from_settings(load_settings(data_dir={str(tmp_path)!r})).answer('q1'); "
-        "loaded = {'torch', 'sentence_transformers', 'worker.tasks', 'ragtime.embedding.local'}"
+        "loaded = {'torch', 'sentence_transformers', 'worker.tasks', 'onnxruntime', 'ragtime.embedding.onnx_minilm'}"
         " & set(sys.modules); assert not loaded, loaded"
     )
     subprocess.run([sys.executable, "-c", check], cwd=REPO, check=True)
