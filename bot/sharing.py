@@ -64,21 +64,42 @@ def accept_shared_file(
             message_ts=message_ts,
         )
     shown = escape(name)
-    reply = _reply_for(deps, document.id, shown, queue=created or requeued, new_here=new_here)
-    if reply:
-        client.chat_postMessage(channel=channel_id, thread_ts=message_ts, text=reply)
+    if created or requeued:
+        _read(deps, client, document.id, shown, where=(channel_id, message_ts))
+    elif new_here:
+        deps.enqueuer.sync_scope(document.id)
+        client.chat_postMessage(
+            channel=channel_id,
+            thread_ts=message_ts,
+            text=f"I already know *{shown}*; questions asked here can now use it too.",
+        )
+    # else: the second event of the same share, or a retry: nothing new to say
 
 
-def _reply_for(
-    deps: BotDeps, document_id: str, name: str, *, queue: bool, new_here: bool
-) -> str | None:
-    if queue:
-        deps.enqueuer.ingest(document_id)
-        return f"Reading *{name}*… I'll reply here when it's ready to answer questions."
-    if new_here:
-        deps.enqueuer.sync_scope(document_id)
-        return f"I already know *{name}*; questions asked here can now use it too."
-    return None  # the second event of the same share, or a retry: nothing new to say
+def _read(
+    deps: BotDeps,
+    client: WebClient,
+    document_id: str,
+    name: str,
+    *,
+    where: tuple[str, str | None],
+) -> None:
+    """Say "Reading…", then queue the ingest with that reply to edit as it goes.
+
+    The ingest is queued even if Slack refuses the reply: the file still gets read.
+    """
+    channel_id, message_ts = where
+    notice: tuple[str, str] | None = None
+    try:
+        posted = client.chat_postMessage(
+            channel=channel_id,
+            thread_ts=message_ts,
+            text=f"Reading *{name}*… I'll reply here when it's ready to answer questions.",
+        )
+        ts = posted.get("ts")
+        notice = (channel_id, str(ts)) if ts else None
+    finally:
+        deps.enqueuer.ingest(document_id, notice)
 
 
 def forget_deleted_file(deps: BotDeps, *, team_id: str, file_id: str) -> None:

@@ -16,7 +16,7 @@ from ragtime.bootstrap import Services, build_services
 from ragtime.db.commands import add_db_commands, run_db_command
 from ragtime.domain import DocumentScope, Scope
 from ragtime.errors import ServiceError
-from ragtime.local_files import FileOutcome, find_pdfs, ingest_files
+from ragtime.local_files import FileOutcome, RunProgress, find_pdfs, ingest_files
 from ragtime.pipeline import answer_question, search
 from ragtime.render import answer_text, hits_json, hits_text
 from ragtime.settings import SettingsError, load_settings
@@ -93,29 +93,29 @@ def run_ingest(services: Services, args: argparse.Namespace) -> int:
         return 1
     scope = DocumentScope(args.workspace, frozenset(args.conversation), args.workspace_wide)
     started = time.perf_counter()
-    totals = {"pages": 0, "chunks": 0}
-    bar = tqdm(total=len(paths), unit="file", file=sys.stderr, dynamic_ncols=True)
+    # One bar in pages across every file (its ETA is tqdm's, from the page rate so far).
+    bar = tqdm(total=0, unit="page", file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
 
-    def progress(outcome: FileOutcome) -> None:
-        if outcome.result is not None:
-            totals["pages"] += outcome.result.pages
-            totals["chunks"] += outcome.result.chunks
-        else:
+    def failure(outcome: FileOutcome) -> None:
+        if outcome.error:
             bar.write(f"failed: {outcome.path}: {outcome.error}", file=sys.stderr)
-        elapsed = max(time.perf_counter() - started, 1e-9)
-        bar.set_postfix_str(
-            f"{totals['pages'] / elapsed:.1f} pages/s, {totals['chunks'] / elapsed:.1f} chunks/s"
-        )
-        bar.update(1)
+
+    def progress(run: RunProgress) -> None:
+        bar.total = run.pages_total
+        bar.set_description_str(f"file {min(run.files_done + 1, run.files)}/{run.files}")
+        bar.set_postfix_str(f"{run.chunks} chunks" + (", total estimated" if run.estimated else ""))
+        bar.update(run.pages_done - bar.n)
 
     with bar:
-        outcomes = ingest_files(services, paths, scope, on_done=progress)
+        outcomes = ingest_files(services, paths, scope, on_done=failure, on_progress=progress)
     elapsed = time.perf_counter() - started
     failed = sum(1 for o in outcomes if o.error)
+    pages = sum(o.result.pages for o in outcomes if o.result)
+    chunks = sum(o.result.chunks for o in outcomes if o.result)
     print(
-        f"Indexed {len(outcomes) - failed} of {len(outcomes)} files: {totals['pages']} pages, "
-        f"{totals['chunks']} chunks in {elapsed:.1f} s "
-        f"({totals['pages'] / elapsed:.1f} pages/s, {totals['chunks'] / elapsed:.1f} chunks/s)"
+        f"Indexed {len(outcomes) - failed} of {len(outcomes)} files: {pages} pages, "
+        f"{chunks} chunks in {elapsed:.1f} s "
+        f"({pages / elapsed:.1f} pages/s, {chunks / elapsed:.1f} chunks/s)"
         + (f"; {failed} failed." if failed else ".")
     )
     return 1 if failed else 0

@@ -16,6 +16,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -97,10 +98,16 @@ class PdfReaderProcess:
         child = self._child
         return child.process.pid if child else None
 
-    def extract(self, data: bytes, limits: PdfLimits = PdfLimits()) -> list[Page]:
+    def extract(
+        self,
+        data: bytes,
+        limits: PdfLimits = PdfLimits(),
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> list[Page]:
+        """The file's pages; ``on_progress(pages_read, page_count)`` hears how far it got."""
         pdf = _pdf_body(data, limits)
         with self._lock:
-            answer = self._exchange(pdf, limits)
+            answer = self._exchange(pdf, limits, on_progress)
         texts = _texts(answer, limits)
         if not any(texts):
             raise _error("no_text", limits)
@@ -118,14 +125,20 @@ class PdfReaderProcess:
     ) -> None:
         self.close()
 
-    def _exchange(self, pdf: memoryview, limits: PdfLimits) -> dict[str, Any]:
+    def _exchange(
+        self, pdf: memoryview, limits: PdfLimits, on_progress: Callable[[int, int], None] | None
+    ) -> dict[str, Any]:
         child = self._child_for(limits.memory_mb)
         deadline = time.monotonic() + limits.timeout_seconds
         try:
             # The CPU limit is only a backstop to the wall time.
             cpu_seconds = math.ceil(limits.timeout_seconds) + 1
             answer = child.ask(
-                pdf, max_pages=limits.max_pages, cpu_seconds=cpu_seconds, deadline=deadline
+                pdf,
+                max_pages=limits.max_pages,
+                cpu_seconds=cpu_seconds,
+                deadline=deadline,
+                on_progress=on_progress,
             )
         except TimeoutError:
             self._child = None

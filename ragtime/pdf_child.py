@@ -4,8 +4,10 @@ Started by ``ragtime.pdf`` as ``python -I -c ...`` with the memory limit in MB a
 argument. It serves requests on stdin until EOF, one answer each on stdout. Every message is
 a frame: an 8-byte big-endian length, then that many bytes. A request is two frames, a JSON
 header (``max_pages``, ``cpu_seconds``) and the PDF bytes; an answer is one JSON frame,
-``{"pages": [...]}`` or ``{"error": reason, ...}``. An answer with ``"last": true`` is the
-child's final one: it exits after sending it.
+``{"pages": [...]}`` or ``{"error": reason, ...}``, which may be preceded by progress
+frames, ``{"progress": pages_read, "of": page_count}`` (one when the page count is known,
+then one every ``PROGRESS_EVERY`` pages). An answer with ``"last": true`` is the child's
+final one: it exits after sending it.
 
 Keep the imports light (stdlib and pypdf): this is what every reader process loads.
 """
@@ -20,6 +22,7 @@ import re
 import resource
 import sys
 import unicodedata
+from collections.abc import Callable
 from typing import IO, Any
 
 # Imported before main() sets the memory cap: pypdf costs ~15 MB no file should pay for.
@@ -27,6 +30,7 @@ import pypdf
 
 _MB = 1024 * 1024
 _LENGTH_BYTES = 8
+PROGRESS_EVERY = 25  # pages: ~1 s of pypdf on a typical page
 
 
 class _RefusalError(Exception):
@@ -41,10 +45,14 @@ def main() -> None:
     _lift_cpu_hard_limit()
     requests, answers = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # stray prints must not corrupt the answers
-    while (answer := _serve_one(requests)) is not None:
-        answers.write(len(answer).to_bytes(_LENGTH_BYTES, "big"))
-        answers.write(answer)
+
+    def send(frame: bytes) -> None:
+        answers.write(len(frame).to_bytes(_LENGTH_BYTES, "big"))
+        answers.write(frame)
         answers.flush()
+
+    while (answer := _serve_one(requests, send)) is not None:
+        send(answer)
         if answer is _OUT_OF_MEMORY:
             return  # the heap may be fragmented or half-full: let the next file have a fresh one
 
@@ -52,7 +60,7 @@ def main() -> None:
 _OUT_OF_MEMORY = json.dumps({"error": "out_of_memory", "last": True}).encode()
 
 
-def _serve_one(requests: IO[bytes]) -> bytes | None:
+def _serve_one(requests: IO[bytes], send: Callable[[bytes], None]) -> bytes | None:
     """One request in, its encoded answer out; None at EOF."""
     try:
         header = _read_frame(requests)
@@ -63,7 +71,11 @@ def _serve_one(requests: IO[bytes]) -> bytes | None:
         if data is None:
             return None  # the parent went away mid-request
         _budget_cpu(int(request["cpu_seconds"]))
-        return json.dumps(_answer(data, int(request["max_pages"]))).encode()
+
+        def report(done: int, count: int) -> None:
+            send(json.dumps({"progress": done, "of": count}).encode())
+
+        return json.dumps(_answer(data, int(request["max_pages"]), report)).encode()
     except MemoryError:
         return _OUT_OF_MEMORY
 
@@ -77,9 +89,9 @@ def _read_frame(stream: IO[bytes]) -> bytes | None:
     return body if len(body) == length else None
 
 
-def _answer(data: bytes, max_pages: int) -> dict[str, Any]:
+def _answer(data: bytes, max_pages: int, report: Callable[[int, int], None]) -> dict[str, Any]:
     try:
-        return {"pages": _read(data, max_pages)}
+        return {"pages": _read(data, max_pages, report)}
     except _RefusalError as refusal:
         return {"error": refusal.reason, "pages_found": refusal.pages_found}
     except pypdf.errors.LimitReachedError as exc:
@@ -118,7 +130,7 @@ def _budget_cpu(seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
-def _read(data: bytes, max_pages: int) -> list[str]:
+def _read(data: bytes, max_pages: int, report: Callable[[int, int], None]) -> list[str]:
     reader = pypdf.PdfReader(io.BytesIO(data))
     # Many PDFs are "encrypted" with an empty user password and open without asking.
     if reader.is_encrypted and not reader.decrypt(""):
@@ -128,7 +140,12 @@ def _read(data: bytes, max_pages: int) -> list[str]:
         raise _RefusalError("too_many_pages", count)
     if count == 0:
         raise _RefusalError("corrupt")
-    texts = [_page_text(page) for page in reader.pages]
+    report(0, count)
+    texts: list[str | Exception] = []
+    for number, page in enumerate(reader.pages, start=1):
+        texts.append(_page_text(page))
+        if number % PROGRESS_EVERY == 0 and number < count:
+            report(number, count)
     failures = [text for text in texts if isinstance(text, Exception)]
     if len(failures) == count:
         raise failures[0]  # nothing readable: report why the first page failed

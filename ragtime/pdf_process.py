@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -55,9 +56,18 @@ class ReaderChild:
         return cls(process, memory_mb, stderr)
 
     def ask(
-        self, pdf: memoryview, *, max_pages: int, cpu_seconds: int, deadline: float
+        self,
+        pdf: memoryview,
+        *,
+        max_pages: int,
+        cpu_seconds: int,
+        deadline: float,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> dict[str, Any]:
-        """Send one request and wait for its answer until ``deadline``."""
+        """Send one request and wait for its answer until ``deadline``.
+
+        Progress frames on the way are passed to ``on_progress(pages_read, page_count)``.
+        """
         assert self.process.stdin is not None and self.process.stdout is not None
         header = json.dumps({"max_pages": max_pages, "cpu_seconds": cpu_seconds})
         if self.served:  # keep only this request's complaints (a fresh child's are all new)
@@ -66,8 +76,13 @@ class ReaderChild:
         requests, answers = self.process.stdin.fileno(), self.process.stdout.fileno()
         try:
             _send(requests, [_frame(header.encode()), _frame(pdf)], deadline)
-            length = int.from_bytes(_receive(answers, _LENGTH_BYTES, deadline), "big")
-            answer: dict[str, Any] = json.loads(_receive(answers, length, deadline))
+            while True:
+                length = int.from_bytes(_receive(answers, _LENGTH_BYTES, deadline), "big")
+                answer: dict[str, Any] = json.loads(_receive(answers, length, deadline))
+                if "progress" not in answer:
+                    break
+                if on_progress is not None:
+                    on_progress(int(answer["progress"]), int(answer["of"]))
         except (BrokenPipeError, EOFError):
             self.exited = True
             return self._death_answer(deadline)

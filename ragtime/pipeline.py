@@ -6,16 +6,23 @@ all call these functions with the services ``bootstrap.build_services`` made.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+
+import numpy as np
 
 from ragtime.bootstrap import Services
 from ragtime.chunking import chunk_pages
 from ragtime.domain import Answer, Chunk, DocumentInfo, DocumentScope, Hit, Page, Scope, Timings
-from ragtime.generation import Turn
+from ragtime.evidence import weigh
+from ragtime.generation import Turn, not_found
 from ragtime.navigation import content_pages
 from ragtime.pdf import extract_pages
+from ragtime.rerank import CANDIDATES, rerank
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +40,18 @@ def ingest_document(
     scope: DocumentScope,
     data: bytes,
     pages: Sequence[Page] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> IngestResult:
     """Parse (unless ``pages`` were parsed already), chunk, embed and index one PDF.
 
     Replaces whatever the index held for ``document``: re-ingesting never
     duplicates chunks. Raises ``PdfError`` with a one-sentence reason for bad files.
+    ``on_progress(pages_indexed, chunks_indexed)``: see ``index_parsed``.
     """
     started = time.perf_counter()
     if pages is None:
         pages = extract_pages(data, services.pdf_limits)
-    (result,) = index_parsed(services, [ParsedDocument(document, scope, pages)])
+    (result,) = index_parsed(services, [ParsedDocument(document, scope, pages)], on_progress)
     return replace(result, seconds=time.perf_counter() - started)
 
 
@@ -53,25 +62,55 @@ class ParsedDocument:
     pages: Sequence[Page]
 
 
-def index_parsed(services: Services, parsed: Sequence[ParsedDocument]) -> list[IngestResult]:
+# Chunks embedded per call: small enough to report progress every few seconds, big
+# enough that the model still runs full, length-sorted batches.
+EMBED_SLICE = 128
+
+
+def index_parsed(
+    services: Services,
+    parsed: Sequence[ParsedDocument],
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[IngestResult]:
     """Chunk, embed and store already-parsed documents, embedding their chunks together.
 
     One embedding call over several small documents keeps the model's batches
-    full and length-sorted, as fast as it runs on one long list of texts.
+    full and length-sorted, as fast as it runs on one long list of texts; a long
+    document is embedded ``EMBED_SLICE`` chunks at a time, and after each slice
+    ``on_progress(pages_done, chunks_done)`` hears how far the group has got.
     """
     started = time.perf_counter()
     chunked = [chunk_document(services, p.document.document_id, p.pages) for p in parsed]
-    vectors = services.embedder.embed_documents([c.text for chunks in chunked for c in chunks])
+    texts = [c.text for chunks in chunked for c in chunks]
+    where = _page_marks(parsed, chunked)
+    vectors = np.empty((len(texts), services.embedder.dimension), dtype=np.float32)
+    for start in range(0, len(texts), EMBED_SLICE):
+        end = min(start + EMBED_SLICE, len(texts))
+        vectors[start:end] = services.embedder.embed_documents(texts[start:end])
+        if on_progress is not None:
+            on_progress(where[end - 1], end)
     results, offset = [], 0
     for item, chunks in zip(parsed, chunked, strict=True):
         mine = vectors[offset : offset + len(chunks)]
         services.store.replace_document(item.document, item.scope, chunks, mine)
         offset += len(chunks)
         results.append(IngestResult(item.document.document_id, len(item.pages), len(chunks), 0.0))
+    if on_progress is not None and (not texts or where[-1] < sum(len(p.pages) for p in parsed)):
+        on_progress(sum(len(p.pages) for p in parsed), len(texts))
     elapsed = time.perf_counter() - started
     total = max(1, offset)
     # Each document is charged its share of the time spent on the group.
     return [replace(r, seconds=elapsed * r.chunks / total) for r in results]
+
+
+def _page_marks(parsed: Sequence[ParsedDocument], chunked: Sequence[Sequence[Chunk]]) -> list[int]:
+    """For each chunk, the group's pages done once it is embedded (chunks are in page order)."""
+    marks, before = [], 0
+    for item, chunks in zip(parsed, chunked, strict=True):
+        first = item.pages[0].number if item.pages else 1
+        marks += [before + chunk.page_end - first + 1 for chunk in chunks]
+        before += len(item.pages)
+    return marks
 
 
 def chunk_document(services: Services, document_id: str, pages: Sequence[Page]) -> list[Chunk]:
@@ -90,18 +129,29 @@ def search(
     services: Services, *, question: str, scope: Scope | None, k: int | None = None
 ) -> tuple[list[Hit], Timings]:
     """The best chunks for ``question`` visible in ``scope`` (None: the whole index)."""
+    hits, _, timings = _retrieve(services, question, scope, k)
+    return hits, timings
+
+
+def _retrieve(
+    services: Services, question: str, scope: Scope | None, k: int | None
+) -> tuple[list[Hit], list[Hit], Timings]:
+    """The best ``k`` hits, every candidate they were picked from, and the timings."""
     started = time.perf_counter()
     vector = services.embedder.embed_query(question)
     embedded = time.perf_counter()
-    hits = services.store.search(
+    wanted = k or services.settings.search_k
+    candidates = services.store.search(
         text=question,
         vector=vector,
         scope=scope,
-        k=k or services.settings.search_k,
+        k=max(wanted, CANDIDATES),
         alpha=services.settings.hybrid_alpha,
     )
+    hits = rerank(question, candidates, wanted)
     searched = time.perf_counter()
-    return hits, Timings(embed_ms=_ms(embedded - started), search_ms=_ms(searched - embedded))
+    timings = Timings(embed_ms=_ms(embedded - started), search_ms=_ms(searched - embedded))
+    return hits, candidates, timings
 
 
 def answer_question(
@@ -114,11 +164,14 @@ def answer_question(
     """Retrieve within ``scope`` and answer from what was found, with citations and timings.
 
     A follow-up in a thread is searched together with the thread's earlier
-    questions, so "and how long does it take?" still finds the right document.
-    Raises ``ServiceError`` (one sentence) when a store or model fails.
+    questions, so "and how long does it take?" still finds the right document. A
+    question about something no passage mentions (``ragtime.evidence``) gets "I
+    couldn't find this" without the generator (no model call). Raises
+    ``ServiceError`` (one sentence) when a store or model fails.
     """
-    hits, timings = search(services, question=_query(question, history), scope=scope)
-    started = time.perf_counter()
+    hits, started, timings = _grounded(services, question, scope, history)
+    if not hits:
+        return _finished(not_found(services.generator.name), hits, timings, started)
     answer = services.generator.generate(question, hits, history)
     return _finished(answer, hits, timings, started)
 
@@ -134,10 +187,28 @@ def stream_answer(
 
     Pieces of text first (joined, they are the answer's text), then the ``Answer``.
     """
-    hits, timings = search(services, question=_query(question, history), scope=scope)
-    started = time.perf_counter()
+    hits, started, timings = _grounded(services, question, scope, history)
+    if not hits:
+        yield _finished(not_found(services.generator.name), hits, timings, started)
+        return
     for item in services.generator.stream(question, hits, history):
         yield _finished(item, hits, timings, started) if isinstance(item, Answer) else item
+
+
+def _grounded(
+    services: Services, question: str, scope: Scope | None, history: Sequence[Turn]
+) -> tuple[list[Hit], float, Timings]:
+    """The hits to answer from, or none when the question's own terms are not in them."""
+    hits, candidates, timings = _retrieve(services, _query(question, history), scope, None)
+    started = time.perf_counter()
+    evidence = weigh(_query(question, history), candidates, services.embedder)
+    if evidence.unsupported:
+        log.info(
+            "not in the documents: names %s, words %s",
+            list(evidence.missing_names), list(evidence.missing_words),
+        )  # fmt: skip
+        return [], started, timings
+    return hits, started, timings
 
 
 def _query(question: str, history: Sequence[Turn]) -> str:

@@ -54,8 +54,8 @@ class Settings(BaseSettings):
     pdf_memory_mb: int = Field(default=1024, ge=64)
 
     # Chunking and retrieval (chosen by measurement on the eval set; see README).
-    chunk_tokens: int = Field(default=160, ge=16, le=512)
-    chunk_overlap: int = Field(default=48, ge=0)
+    chunk_tokens: int = Field(default=200, ge=16, le=254)
+    chunk_overlap: int = Field(default=32, ge=0)
     search_k: int = Field(default=5, ge=1, le=100)
     hybrid_alpha: float = Field(default=0.4, ge=0.0, le=1.0)
     # None: the embedder's own calibrated floor (Embedder.relevance_floor).
@@ -124,6 +124,8 @@ class Settings(BaseSettings):
     # Seconds an answer or ingest task may wait in the queue before it is dropped as stale.
     answer_expiry_seconds: int = Field(default=120, ge=1)
     ingest_expiry_seconds: int = Field(default=6 * 3600, ge=1)
+    # A long file's "Reading…" reply is edited with its progress at most this often.
+    progress_interval_seconds: float = Field(default=4.0, ge=0.0)
 
     @property
     def resolved_index_dir(self) -> Path:

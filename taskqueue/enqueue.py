@@ -73,9 +73,13 @@ class Enqueuer:
         extra = {"reply_url": reply_url} if reply_url else {}
         self._send(names.ANSWER_QUESTION, question_id=question_id, **extra)
 
-    def ingest(self, document_id: str) -> None:
-        """Fetch, index and report on a shared file (queued or failed before)."""
-        self._send(names.INGEST_DOCUMENT, document_id=document_id)
+    def ingest(self, document_id: str, notice: tuple[str, str] | None = None) -> None:
+        """Fetch, index and report on a shared file (queued or failed before).
+
+        ``notice``: (channel, ts) of the "Reading…" reply to edit with progress.
+        """
+        extra = {"notice_channel": notice[0], "notice_ts": notice[1]} if notice else {}
+        self._send(names.INGEST_DOCUMENT, document_id=document_id, **extra)
 
     def forget(self, document_id: str) -> None:
         """Take a document out of the index and the blob store; mark it deleted."""

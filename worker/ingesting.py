@@ -30,7 +30,7 @@ from slackkit.blocks import escape
 from worker.context import WorkerContext
 from worker.download import SlackFile, fetch_slack_file
 from worker.errors import FileRefusedError
-from worker.notify import post_notice
+from worker.notify import ThrottledNotice, edit_notice, post_notice
 
 log = logging.getLogger(__name__)
 
@@ -47,23 +47,32 @@ class _Claimed:
     share: ShareMessage | None
 
 
-def ingest_slack_file(ctx: WorkerContext, document_id: str) -> IngestResult | None:
+def ingest_slack_file(
+    ctx: WorkerContext,
+    document_id: str,
+    notice_channel: str | None = None,
+    notice_ts: str | None = None,
+) -> IngestResult | None:
     """Fetch, check, keep, parse, chunk, embed and index one shared file, then reply.
 
     A file that can't be indexed is marked failed with a one-sentence reason, which is
     also the reply; it is not retried. Slack or network trouble propagates (retried).
+    ``notice_ts``: the bot's "Reading…" reply in ``notice_channel``, edited with the
+    page reached while a long file is read (at most every few seconds).
     """
     started = time.perf_counter()
     claimed = _claim(ctx, document_id)
     if claimed is None:
         return None
+    reading = _Reading(ctx, claimed.title, notice_channel, notice_ts)
     try:
-        result = _fetch_and_index(ctx, claimed)
+        result = _fetch_and_index(ctx, claimed, reading)
     except PdfError as exc:  # the file's fault: record it, tell the person, never retry
         with session_scope(ctx.sessions) as session:
             mark_document_failed(session, document_id=document_id, error=str(exc))
         log.info("ingest failed document=%s kind=%s", document_id, exc.kind)
         metrics().ingest_failures.labels(reason=exc.kind).inc()
+        reading.finish(f"I stopped reading *{escape(claimed.title)}*; the reason is below.")
         _reply(ctx, claimed, f"I couldn't index *{escape(claimed.title)}*: {exc}")
         return None
     seconds = time.perf_counter() - started
@@ -73,6 +82,7 @@ def ingest_slack_file(ctx: WorkerContext, document_id: str) -> IngestResult | No
         "ingested document=%s pages=%d chunks=%d seconds=%.2f",
         document_id, result.pages, result.chunks, seconds,
     )  # fmt: skip
+    reading.finish(f"Read *{escape(claimed.title)}*: all {result.pages} pages.")
     _reply(
         ctx,
         claimed,
@@ -96,9 +106,53 @@ def _claim(ctx: WorkerContext, document_id: str) -> _Claimed | None:
         )
 
 
-def _fetch_and_index(ctx: WorkerContext, claimed: _Claimed) -> IngestResult:
+class _Reading:
+    """The "Reading…" reply, edited with the page reached: text first, then indexing."""
+
+    def __init__(self, ctx: WorkerContext, title: str, channel: str | None, ts: str | None) -> None:
+        self.title = escape(title)
+        self.notice = None
+        if channel and ts:
+            interval = ctx.settings.progress_interval_seconds
+            self.notice = ThrottledNotice(ctx.slack, channel, ts, interval=interval)
+        self.pages = 0
+        self.indexing_since = time.monotonic()
+
+    def read(self, done: int, count: int) -> None:
+        self.pages = count
+        if self.notice:
+            self.notice.offer(lambda: f"Reading *{self.title}*… text of page {done} of {count}.")
+
+    def start_indexing(self, pages: int) -> None:
+        self.pages, self.indexing_since = pages, time.monotonic()
+
+    def indexed(self, pages: int, _chunks: int) -> None:
+        if self.notice is None or pages >= self.pages:
+            return
+        per_page = (time.monotonic() - self.indexing_since) / max(pages, 1)
+        left = _time_left((self.pages - pages) * per_page)
+        self.notice.offer(
+            lambda: f"Reading *{self.title}*… indexing page {pages} of {self.pages}, {left}."
+        )
+
+    def finish(self, text: str) -> None:
+        """Leave the reply saying how it ended, if it was ever edited with progress."""
+        if self.notice is not None and self.notice.edited:
+            edit_notice(
+                self.notice.client, channel=self.notice.channel, ts=self.notice.ts, text=text
+            )
+
+
+def _time_left(seconds: float) -> str:
+    if seconds < 60:
+        return "less than a minute left"
+    return f"about {round(seconds / 60)} min left"
+
+
+def _fetch_and_index(ctx: WorkerContext, claimed: _Claimed, reading: _Reading) -> IngestResult:
     fetched = _fetch(ctx, claimed)
-    pages = ctx.pdf_reader.extract(fetched.data, ctx.services.pdf_limits)  # checks it first
+    # Checks it first, then reads it in the child process.
+    pages = ctx.pdf_reader.extract(fetched.data, ctx.services.pdf_limits, reading.read)
     key = original_key(claimed.team_id, claimed.document_id)
     ctx.services.blobs.put(key, fetched.data)
     with session_scope(ctx.sessions) as session:
@@ -109,8 +163,14 @@ def _fetch_and_index(ctx: WorkerContext, claimed: _Claimed) -> IngestResult:
     if scope is None:
         raise FileRefusedError("deleted", _REMOVED_SENTENCE)
     info = DocumentInfo(claimed.document_id, claimed.title, link=fetched.permalink)
+    reading.start_indexing(len(pages))
     result = ingest_document(
-        ctx.services, document=info, scope=scope, data=fetched.data, pages=pages
+        ctx.services,
+        document=info,
+        scope=scope,
+        data=fetched.data,
+        pages=pages,
+        on_progress=reading.indexed,
     )
     with session_scope(ctx.sessions) as session:
         indexed = mark_document_indexed(

@@ -38,7 +38,9 @@ JOBS: dict[str, Job] = {
     names.ANSWER_QUESTION: lambda ctx, kw: answer_slack_question(
         ctx, kw["question_id"], kw.get("reply_url")
     ),
-    names.INGEST_DOCUMENT: lambda ctx, kw: ingest_slack_file(ctx, kw["document_id"]),
+    names.INGEST_DOCUMENT: lambda ctx, kw: ingest_slack_file(
+        ctx, kw["document_id"], kw.get("notice_channel"), kw.get("notice_ts")
+    ),
     names.FORGET_DOCUMENT: lambda ctx, kw: forget_slack_document(ctx, kw["document_id"]),
     names.SYNC_DOCUMENT_SCOPE: lambda ctx, kw: sync_document_scope(ctx, kw["document_id"]),
     names.REINDEX: _reindex,

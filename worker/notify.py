@@ -8,6 +8,9 @@ posting an answer is the work, so its failures reach the retry boundary.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -38,6 +41,33 @@ def edit_notice(client: WebClient, *, channel: str, ts: str, text: str) -> bool:
         log.warning("could not edit %s/%s: %s", channel, ts, _reason(exc))
         return False
     return True
+
+
+@dataclass
+class ThrottledNotice:
+    """One message edited with news, no more often than every ``interval`` seconds.
+
+    The first edit waits ``interval`` too, so work that ends quickly edits nothing.
+    """
+
+    client: WebClient
+    channel: str
+    ts: str
+    interval: float = 1.0
+    clock: Callable[[], float] = time.monotonic
+    edited: bool = field(init=False, default=False)
+    last: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.last = self.clock()
+
+    def offer(self, text: Callable[[], str]) -> None:
+        """Show ``text()`` if the last edit is old enough (``text`` is only called then)."""
+        now = self.clock()
+        if now - self.last >= self.interval:
+            self.last = now
+            if edit_notice(self.client, channel=self.channel, ts=self.ts, text=text()):
+                self.edited = True
 
 
 def post_private_notice(

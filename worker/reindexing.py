@@ -35,7 +35,7 @@ from ragtime.pipeline import ingest_document
 from slackkit.blocks import escape
 from taskqueue.names import reindex_lock_name
 from worker.context import WorkerContext
-from worker.notify import edit_notice
+from worker.notify import ThrottledNotice, edit_notice
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class ReindexReport:
 
 @dataclass
 class Progress:
-    """Edits one message with the count done, no more often than ``interval`` seconds."""
+    """The documents done so far, on the bot's message, at most once a ``interval``."""
 
     client: WebClient
     channel: str
@@ -61,18 +61,14 @@ class Progress:
     total: int
     interval: float = 1.0
     clock: Callable[[], float] = time.monotonic
-    last: float = field(init=False)
+    notice: ThrottledNotice = field(init=False)
 
     def __post_init__(self) -> None:
-        self.last = self.clock()
+        self.notice = ThrottledNotice(self.client, self.channel, self.ts, self.interval, self.clock)
 
     def step(self, done: int) -> None:
         """``done`` documents are finished; show it if the last edit is old enough."""
-        now = self.clock()
-        if now - self.last >= self.interval:
-            self.last = now
-            text = f"Re-indexing: {done}/{self.total} documents…"
-            edit_notice(self.client, channel=self.channel, ts=self.ts, text=text)
+        self.notice.offer(lambda: f"Re-indexing: {done}/{self.total} documents…")
 
 
 def reindex_documents(

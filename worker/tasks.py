@@ -96,9 +96,15 @@ def answer_question(self: Task, *, question_id: str, reply_url: str | None = Non
 
 
 @ragtime_task(names.INGEST_DOCUMENT)
-def ingest_document(self: Task, *, document_id: str) -> None:
+def ingest_document(
+    self: Task,
+    *,
+    document_id: str,
+    notice_channel: str | None = None,
+    notice_ts: str | None = None,
+) -> None:
     """See ``worker.ingesting.ingest_slack_file``."""
-    _run(self, document_id=document_id)
+    _run(self, document_id=document_id, notice_channel=notice_channel, notice_ts=notice_ts)
 
 
 @ragtime_task(names.FORGET_DOCUMENT)

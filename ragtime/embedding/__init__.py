@@ -22,6 +22,10 @@ class Embedder(ABC):
     dimension: int
     # Below this cosine similarity a passage is not about the question (calibrated per model).
     relevance_floor: float
+    # A question word absent from every passage refuses the question when dropping it
+    # moves the question's vector by at least this (1 - cosine); None: this model is not
+    # calibrated for it, so only missing names refuse (``ragtime.evidence``).
+    importance_floor: float | None = None
 
     @abstractmethod
     def embed_documents(self, texts: Sequence[str]) -> Vectors:

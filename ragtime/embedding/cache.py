@@ -35,6 +35,7 @@ class CachedEmbedder(Embedder):
         self.inner, self.path = inner, Path(path)
         self.name, self.dimension = inner.name, inner.dimension
         self.relevance_floor = inner.relevance_floor
+        self.importance_floor = inner.importance_floor
         self.model_key = f"{inner.name}/{inner.dimension}"
         self.hits = self.misses = 0
         self._conn: sqlite3.Connection | None = None

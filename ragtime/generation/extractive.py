@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from ragtime.domain import Answer, Citation, Hit
 from ragtime.generation import Generator, Turn, below_floor, not_found
+from ragtime.passages import sentences, stem
 from ragtime.vectorstore.keywords import keywords
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$•●(\"'])")
-_BULLETS = "●•▪◦‣-–*u"
 _NUMBER = re.compile(r"[$€£%]|\d")
 _QUANTITY_QUESTION = re.compile(r"\b(how (much|many|long|old)|price|cost|when|what time)\b", re.I)
 MAX_SENTENCES = 3
@@ -64,14 +63,14 @@ def _citation(number: int, hit: Hit) -> Citation:
 
 
 def _best_sentences(question: str, hits: Sequence[Hit]) -> list[_Candidate]:
-    wanted = {_stem(w) for w in keywords(question)}
+    wanted = {stem(w) for w in keywords(question)}
     wants_number = bool(_QUANTITY_QUESTION.search(question))
     candidates = [
         _Candidate(
             _sentence_score(sentence, wanted, wants_number) * (1.0 - 0.15 * rank), rank, sentence
         )
         for rank, hit in enumerate(hits)
-        for sentence in _sentences(hit.chunk.text)
+        for sentence in sentences(hit.chunk.text)
     ]
     if not candidates:
         return []
@@ -79,7 +78,7 @@ def _best_sentences(question: str, hits: Sequence[Hit]) -> list[_Candidate]:
     best = candidates[0]
     if best.score <= 0:
         # No sentence shares a word with the question: quote the best passage's opening.
-        return [_Candidate(0.0, 0, _sentences(hits[0].chunk.text)[0])]
+        return [_Candidate(0.0, 0, sentences(hits[0].chunk.text)[0])]
     chosen: list[_Candidate] = []
     for candidate in candidates:
         if len(chosen) == MAX_SENTENCES or candidate.score < 0.6 * best.score:
@@ -97,42 +96,10 @@ def _same_passage(a: str, b: str) -> bool:
 
 
 def _sentence_score(sentence: str, wanted: set[str], wants_number: bool) -> float:
-    words = {_stem(w) for w in keywords(sentence)}
+    words = {stem(w) for w in keywords(sentence)}
     overlap = len(wanted & words)
     if overlap == 0:
         return 0.0
     bonus = 0.5 if wants_number and _NUMBER.search(sentence) else 0.0
     # Prefer sentences that are about the question over long ones that mention everything.
     return overlap + bonus - 0.01 * max(0, len(words) - 25)
-
-
-def _sentences(text: str) -> list[str]:
-    units = [sentence for unit in _units(text) for sentence in _SENTENCE_END.split(unit)]
-    return [u.strip() for u in units if len(u.strip()) > 2] or [" ".join(text.split())]
-
-
-def _units(text: str) -> list[str]:
-    """Re-join PDF lines into paragraphs, keeping headings and bullets on their own.
-
-    A line ends its unit when it ends a sentence, when it is short (a heading or a
-    paragraph's last line), or when the next line is a bullet.
-    """
-    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-    if not lines:
-        return []
-    typical = sorted(len(line) for line in lines)[len(lines) // 2]
-    units, current = [], ""
-    for line, following in zip(lines, [*lines[1:], ""], strict=True):
-        current = f"{current} {line}".strip()
-        ends = line.endswith((".", "!", "?", ":")) or len(line) < 0.6 * typical
-        if ends or not following or following[0] in _BULLETS:
-            units.append(current)
-            current = ""
-    return units
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "es", "s", "ed"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word

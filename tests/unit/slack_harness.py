@@ -118,7 +118,8 @@ class Harness:
         """Run the worker's ingest for every document the bot queued, then its scope syncs."""
         self.settle()
         for args, _ in self.queue.of("ingest"):
-            ingest_slack_file(self.worker, args[0])
+            notice = args[1] if len(args) > 1 and args[1] else (None, None)
+            ingest_slack_file(self.worker, args[0], *notice)
         for args, _ in self.queue.of("sync_scope"):
             sync_document_scope(self.worker, args[0])
 

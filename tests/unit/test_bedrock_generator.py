@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -225,3 +226,34 @@ def test_titan_embeds_an_empty_question_as_nothing_without_a_call(
 ) -> None:
     assert not titan().embed_query("   ").any()
     assert bedrock.requests == []
+
+
+def test_a_question_about_something_no_passage_names_never_reaches_the_model(
+    bedrock: BedrockStandIn, tmp_path: Path
+) -> None:
+    from ragtime.bootstrap import build_services
+    from ragtime.domain import DocumentInfo, DocumentScope, Scope
+    from ragtime.pipeline import answer_question, ingest_document, stream_answer
+    from ragtime.settings import load_settings
+    from tests.pdfs import make_pdf
+
+    manual = make_pdf([["Function: int mpfr_fma (mpfr_t rop, mpfr_t op1, mpfr_t op2)",
+                        "Set rop to (op1 times op2) + op3 rounded in the direction rnd."]])  # fmt: skip
+    settings = load_settings(
+        data_dir=tmp_path, embedder="hashing", generator="bedrock", aws_region=REGION,
+        answer_min_score=0.0,
+    )  # fmt: skip
+    services = build_services(settings)
+    try:
+        scope = DocumentScope("T1", frozenset({"C1"}))
+        ingest_document(services, document=DocumentInfo("d1", "mpfr.pdf"), scope=scope, data=manual)
+        asked = Scope("T1", "C1")
+        missing = answer_question(services, question="What does mpfr_fma_ui return?", scope=asked)
+        streamed = list(stream_answer(services, question="What is mpfr_fms_d?", scope=asked))
+        assert bedrock.requests == []
+        assert missing.text == NOT_FOUND and not streamed[-1].found  # type: ignore[union-attr]
+
+        found = answer_question(services, question="What does mpfr_fma compute?", scope=asked)
+        assert len(bedrock.requests) == 1 and found.generator == "bedrock"
+    finally:
+        services.close()

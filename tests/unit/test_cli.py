@@ -116,3 +116,39 @@ def test_a_bad_setting_stops_the_command_with_one_sentence(
     assert capsys.readouterr().err.strip() == (
         "ragtime: Unknown setting RAGTIME_SEARCH_KK; did you mean RAGTIME_SEARCH_K?"
     )
+
+
+def test_ingest_progress_counts_pages_across_all_files(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ragtime.local_files
+    import ragtime.pipeline
+    from ragtime.bootstrap import build_services
+    from ragtime.domain import DocumentScope
+    from ragtime.local_files import RunProgress, find_pdfs, ingest_files
+    from ragtime.settings import load_settings
+
+    monkeypatch.setattr(ragtime.pipeline, "EMBED_SLICE", 1)
+    monkeypatch.setattr(ragtime.local_files, "GROUP_PAGES", 1)  # a group per file
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 100)
+    heard: list[RunProgress] = []
+    services = build_services(load_settings())
+    try:
+        ingest_files(
+            services, find_pdfs([folder]), DocumentScope("local"), on_progress=heard.append
+        )
+    finally:
+        services.close()
+
+    done = [p.pages_done for p in heard]
+    assert done == sorted(done)  # never goes back
+    assert all(p.pages_done <= p.pages_total and p.files == 3 for p in heard)
+    last = heard[-1]
+    assert (last.files_done, last.pages_done, last.pages_total, last.estimated) == (3, 3, 3, False)
+    assert last.chunks == 2
+
+    # The command shows it as one bar in pages, then the summary.
+    assert main(["ingest", str(folder)]) == 1
+    out, err = capsys.readouterr()
+    assert "3/3" in err and "page/s" in err and "chunks" in err
+    assert "Indexed 2 of 3 files: 3 pages" in out

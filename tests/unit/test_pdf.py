@@ -223,7 +223,8 @@ def die_on(marker: bytes, how: str) -> str:
     """Child code that serves files normally but dies ``how`` on one containing ``marker``."""
     return (
         "import os, signal, sys; sys.path[:0] = {paths!r}; import ragtime.pdf_child as m;"
-        f" real = m._read; m._read = lambda data, n: ({how}) if {marker!r} in data else real(data, n);"
+        f" real = m._read; m._read = lambda data, n, report: ({how}) if {marker!r} in data"
+        " else real(data, n, report);"
         " m.main()"
     )
 
@@ -404,3 +405,19 @@ def test_close_leaves_no_child_behind(children: list[subprocess.Popen[bytes]]) -
     with PdfReaderProcess() as reader:
         reader.extract(GOOD)
     assert len(children) == 2 and children[1].returncode == 0
+
+
+def test_the_reader_reports_its_progress_through_a_long_file() -> None:
+    from ragtime.pdf_child import PROGRESS_EVERY
+
+    count = PROGRESS_EVERY * 2 + 3
+    pdf = make_pdf([[f"Page {n} says something."] for n in range(1, count + 1)])
+    heard: list[tuple[int, int]] = []
+    with PdfReaderProcess() as reader:
+        pages = reader.extract(pdf, on_progress=lambda done, of: heard.append((done, of)))
+        # The next file on the same child starts its own count.
+        good = reader.extract(GOOD, on_progress=lambda done, of: heard.append((done, of)))
+    assert len(pages) == count
+    assert heard == [
+        (0, count), (PROGRESS_EVERY, count), (2 * PROGRESS_EVERY, count), (0, len(good))
+    ]  # fmt: skip

@@ -278,3 +278,35 @@ def test_app_home_buttons_run_the_audited_admin_actions_and_refuse_others(bot: H
     del told
     refreshed = home_text(bot.standin, CAROL)
     assert "deleted" in refreshed or "handbook.pdf" not in refreshed
+
+
+_TOPICS = ["leave", "payroll", "laptops", "travel", "pensions", "parking", "training", "badges"]
+MANUAL = make_pdf(
+    [[f"{_TOPICS[n % 8].title()} policy", f"Rule {n}: {_TOPICS[n % 8]} needs {_TOPICS[n % 5]}."]
+     for n in range(40)]
+)  # fmt: skip
+
+
+def test_a_long_share_shows_its_progress_on_the_reading_reply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ragtime.pipeline
+
+    monkeypatch.setattr(ragtime.pipeline, "EMBED_SLICE", 1)
+    with harness(tmp_path, progress_interval_seconds=0) as bot:
+        share = bot.driver.share_file("manual.pdf", MANUAL, channel=GENERAL)
+        bot.settle()
+        [(args, _)] = bot.queue.of("ingest")
+        [reading] = bot_replies(bot, GENERAL, share.ts)
+        assert reading.text.startswith("Reading *manual.pdf*…")
+        assert args[1] == (GENERAL, reading.ts)  # the worker is told which reply to edit
+
+        bot.ingest_all()
+
+        edits = [c.params for c in bot.standin.calls() if c.method == "chat.update"]
+        texts = [str(p["text"]) for p in edits if p["ts"] == reading.ts]
+        assert "Reading *manual.pdf*… text of page 25 of 40." in texts
+        assert any("indexing page" in t and " of 40, " in t for t in texts)
+        first, last = bot_replies(bot, GENERAL, share.ts)
+        assert first.ts == reading.ts and first.text == "Read *manual.pdf*: all 40 pages."
+        assert last.text.startswith("Indexed *manual.pdf*: 40 pages")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from slack_sdk.errors import SlackApiError
 
+import ragtime.pipeline
 from ragtime.blobstore.local import LocalBlobStore
 from ragtime.db import session_scope
 from ragtime.db.documents import get_document, mark_document_deleted, queue_document_reindex
@@ -242,3 +243,60 @@ def test_an_ingest_that_fails_for_good_is_not_left_indexing(
     stored = document(ctx, document_id)
     assert stored.status == "failed" and stored.error and "error on our side" in stored.error
     assert replies(fake_slack) == [stored.error]
+
+
+_WORDS = [
+    "rollout",
+    "billing",
+    "hosting",
+    "backups",
+    "support",
+    "training",
+    "invoices",
+    "domains",
+    "audits",
+]
+LONG = make_pdf(
+    [
+        [
+            f"{_WORDS[n % 9].title()} notes",
+            f"Part {n}: how {_WORDS[n % 9]} works for {_WORDS[n % 7]}.",
+        ]
+        for n in range(60)
+    ]
+)
+
+
+def test_a_long_file_edits_the_reading_reply_with_the_page_reached(
+    tmp_path: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ragtime.pipeline, "EMBED_SLICE", 1)  # a chunk is a slice
+    settings = worker_settings(tmp_path, fake_slack, progress_interval_seconds=0)
+    context = worker_context(settings)
+    try:
+        fake_slack.add_file("F9", LONG)
+        document_id = shared_document(context, file_id="F9", message_ts=SHARE_TS)
+        result = ingest_slack_file(context, document_id, "C1", "1700000000.000500")
+    finally:
+        context.close()
+
+    assert result is not None and result.pages == 60
+    edits = fake_slack.calls_to("chat.update")
+    assert {(e.params["channel"], e.params["ts"]) for e in edits} == {("C1", "1700000000.000500")}
+    texts = [str(e.params["text"]) for e in edits]
+    assert "Reading *guide.pdf*… text of page 25 of 60." in texts
+    indexing = [t for t in texts if "indexing page" in t]
+    assert indexing and all(" of 60, " in t and t.endswith(" left.") for t in indexing)
+    pages = [int(t.split("indexing page ")[1].split(" ")[0]) for t in indexing]
+    assert pages == sorted(pages) and 0 < pages[0] < 60
+    assert texts[-1] == "Read *guide.pdf*: all 60 pages."
+    assert replies(fake_slack)[-1].startswith("Indexed *guide.pdf*: 60 pages")
+
+
+def test_a_short_file_leaves_the_reading_reply_alone(
+    ctx: WorkerContext, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_file("F1", GUIDE)
+    document_id = shared_document(ctx, file_id="F1", message_ts=SHARE_TS)
+    assert ingest_slack_file(ctx, document_id, "C1", "1700000000.000500") is not None
+    assert fake_slack.calls_to("chat.update") == []  # 4 s between edits by default
