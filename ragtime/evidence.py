@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from ragtime.domain import Hit
 from ragtime.embedding import Embedder
-from ragtime.passages import stem
+from ragtime.passages import names, stem
 from ragtime.vectorstore.keywords import fold, keywords
 
 # They ask for a kind of answer, not about a topic: "how long", "which day", "what time".
@@ -44,12 +44,6 @@ _QUESTION_WORDS = frozenset({
     "limit", "rate", "fee", "percentage", "value", "total", "maximum", "minimum",
     "default", "status", "format", "deadline", "frequency", "location",
 })  # fmt: skip
-_NAME = re.compile(
-    r"(?<![\w-])(?:[A-Za-z][\w.+]*[_\d][\w.+]*"  # identifiers with _ or digits
-    r"|--?[a-z][\w-]+"  # command-line options
-    r"|[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[a-z]+"  # CamelCase, CMake
-    r"|[A-Z]{2,}\d*)(?![\w-])"  # acronyms
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +63,18 @@ def weigh(question: str, candidates: Sequence[Hit], embedder: Embedder) -> Evide
     if not candidates:
         return Evidence()
     text = " ".join(fold(hit.chunk.text) for hit in candidates)
-    names = tuple(n for n in _NAME.findall(question) if fold(n).strip(".") not in text)
+    missing = tuple(n for n in names(question) if fold(n).strip(".") not in text)
     seen = {stem(word) for word in keywords(text)}
     floor = embedder.importance_floor
     if floor is None:
-        return Evidence(names)
+        return Evidence(missing)
     absent = [
         w for w in keywords(question)
         if w not in _QUESTION_WORDS and not w.isdigit() and not _known(stem(w), seen)
     ]  # fmt: skip
-    absent = [w for w in absent if not any(fold(w) in fold(n) for n in names)]
+    absent = [w for w in absent if not any(fold(w) in fold(n) for n in missing)]
     moved = _importance(question, absent, embedder)
-    return Evidence(names, tuple(w for w, m in zip(absent, moved, strict=True) if m >= floor))
+    return Evidence(missing, tuple(w for w, m in zip(absent, moved, strict=True) if m >= floor))
 
 
 def _known(word: str, seen: set[str]) -> bool:

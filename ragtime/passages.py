@@ -38,6 +38,19 @@ def _units(text: str) -> list[str]:
     return units
 
 
+_NAME = re.compile(
+    r"(?<![\w-])(?:[A-Za-z][\w.+]*[_\d][\w.+]*"  # identifiers with _ or digits
+    r"|--?[A-Za-z][\w-]*"  # command-line options: -c, --no-alabelroundtrip
+    r"|[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[a-z]+"  # CamelCase, CMake
+    r"|[A-Z]{2,}\d*)(?![\w-])"  # acronyms
+)
+
+
+def names(text: str) -> list[str]:
+    """Identifiers, options, CamelCase words and acronyms, as written: what must match exactly."""
+    return _NAME.findall(text)
+
+
 def stem(word: str) -> str:
     """A crude English stem, enough to match "lookups" with "lookup"."""
     for suffix in ("ing", "es", "s", "ed"):

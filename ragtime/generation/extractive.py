@@ -8,15 +8,17 @@ calibrated on the eval set), it says so instead of guessing.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ragtime.domain import Answer, Citation, Hit
 from ragtime.generation import Generator, Turn, below_floor, not_found
-from ragtime.passages import sentences, stem
+from ragtime.passages import names, sentences, stem
 from ragtime.vectorstore.keywords import keywords
 
 _NUMBER = re.compile(r"[$€£%]|\d")
+_IDENTIFIER = re.compile(r"^-|[_\d]")
 _QUANTITY_QUESTION = re.compile(r"\b(how (much|many|long|old)|price|cost|when|what time)\b", re.I)
 MAX_SENTENCES = 3
 MAX_SOURCES = 3
@@ -65,12 +67,17 @@ def _citation(number: int, hit: Hit) -> Citation:
 def _best_sentences(question: str, hits: Sequence[Hit]) -> list[_Candidate]:
     wanted = {stem(w) for w in keywords(question)}
     wants_number = bool(_QUANTITY_QUESTION.search(question))
+    found = [
+        (rank, sentence) for rank, hit in enumerate(hits) for sentence in sentences(hit.chunk.text)
+    ]
+    named = _telling_names(question, [sentence for _, sentence in found])
     candidates = [
         _Candidate(
-            _sentence_score(sentence, wanted, wants_number) * (1.0 - 0.15 * rank), rank, sentence
+            _sentence_score(sentence, wanted, wants_number, named) * (1.0 - 0.15 * rank),
+            rank,
+            sentence,
         )
-        for rank, hit in enumerate(hits)
-        for sentence in sentences(hit.chunk.text)
+        for rank, sentence in found
     ]
     if not candidates:
         return []
@@ -89,17 +96,38 @@ def _best_sentences(question: str, hits: Sequence[Hit]) -> list[_Candidate]:
     return chosen
 
 
+def _telling_names(question: str, found: Sequence[str]) -> list[str]:
+    """The question's options and identifiers that pick out a few sentences.
+
+    Acronyms and CamelCase words are left out: they tend to name the product the whole
+    manual is about ("MPFR"), not the thing asked about ("-c", "mpfr_dump").
+    """
+    counts = Counter(name for sentence in found for name in set(names(sentence)))
+    return [
+        name for name in names(question)
+        if _IDENTIFIER.search(name) and counts[name] <= max(1, len(found) // 3)
+    ]  # fmt: skip
+
+
 def _same_passage(a: str, b: str) -> bool:
     words_a, words_b = set(keywords(a)), set(keywords(b))
     shorter = min(len(words_a), len(words_b)) or 1
     return len(words_a & words_b) / shorter >= 0.7
 
 
-def _sentence_score(sentence: str, wanted: set[str], wants_number: bool) -> float:
+def _sentence_score(
+    sentence: str, wanted: set[str], wants_number: bool, named: Sequence[str] = ()
+) -> float:
     words = {stem(w) for w in keywords(sentence)}
     overlap = len(wanted & words)
     if overlap == 0:
         return 0.0
     bonus = 0.5 if wants_number and _NUMBER.search(sentence) else 0.0
+    # "What does -c do?": a sentence with "-c" in it is about it, and one that starts
+    # with it ("-c, --check checks the syntax only") is its definition.
+    present = names(sentence)
+    for name in named:
+        if name in present:
+            bonus += 2.0 + (3.0 if sentence.startswith(name) else 0.0)
     # Prefer sentences that are about the question over long ones that mention everything.
     return overlap + bonus - 0.01 * max(0, len(words) - 25)

@@ -45,3 +45,15 @@ def test_citation_numbers_follow_the_order_they_are_used() -> None:
     answer = ExtractiveGenerator().generate("How do train routes score points?", hits)
     assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     assert "[1]" in answer.text
+
+
+def test_an_option_question_leads_with_the_line_that_describes_the_option() -> None:
+    usage = _hit(
+        "Usage: asn1Parser [OPTION] FILE\n"
+        "Read FILE with ASN.1 definitions and generate a C array for the ASN.1 parser.\n"
+        "-c, --check checks the syntax only.\n"
+        "-o, --output FILE output file.\n"
+        "-n, --name NAME array name."
+    )
+    answer = ExtractiveGenerator().generate("What does the -c option of asn1Parser do?", [usage])
+    assert answer.text.splitlines()[0].startswith("-c, --check checks the syntax only.")
