@@ -20,6 +20,11 @@ from ragtime.vectorstore.keywords import keywords
 _NUMBER = re.compile(r"[$€£%]|\d")
 _IDENTIFIER = re.compile(r"^-|[_\d]")
 _QUANTITY_QUESTION = re.compile(r"\b(how (much|many|long|old)|price|cost|when|what time)\b", re.I)
+_QUANTITY_WORDS = re.compile(r"\bhow (long|old|often|far)\b|\bwhat time\b", re.I)
+_DURATION_QUESTION = re.compile(r"\bhow long\b", re.I)
+_DURATION = re.compile(
+    r"\d\s*(?:-\s*\d+\s*)?(?:business\s+)?(?:minute|hour|day|week|month|year)s?\b", re.I
+)
 MAX_SENTENCES = 3
 MAX_SOURCES = 3
 
@@ -40,7 +45,7 @@ class ExtractiveGenerator(Generator):
     def generate(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
         if below_floor(hits, self.min_score):
             return not_found(self.name)
-        chosen = _best_sentences(question, hits[:MAX_SOURCES])
+        chosen = _best_sentences(question, hits[:MAX_SOURCES], history)
         numbers: dict[int, int] = {}
         lines = []
         for candidate in chosen:
@@ -64,16 +69,24 @@ def _citation(number: int, hit: Hit) -> Citation:
     )
 
 
-def _best_sentences(question: str, hits: Sequence[Hit]) -> list[_Candidate]:
-    wanted = {stem(w) for w in keywords(question)}
+def _best_sentences(
+    question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()
+) -> list[_Candidate]:
+    # "How long" asks for a duration: "long" is not a topic ("long-term" is no answer).
+    asked = _QUANTITY_WORDS.sub(" ", question)
+    wanted = {stem(w) for w in keywords(asked)}
+    # A follow-up ("and how long does it take?") is about the thread's earlier subject.
+    earlier = {stem(w) for turn in history[-2:] for w in keywords(turn.question)} - wanted
     wants_number = bool(_QUANTITY_QUESTION.search(question))
+    wants_duration = bool(_DURATION_QUESTION.search(question))
     found = [
         (rank, sentence) for rank, hit in enumerate(hits) for sentence in sentences(hit.chunk.text)
     ]
     named = _telling_names(question, [sentence for _, sentence in found])
     candidates = [
         _Candidate(
-            _sentence_score(sentence, wanted, wants_number, named) * (1.0 - 0.15 * rank),
+            _sentence_score(sentence, (wanted, earlier), (wants_number, wants_duration), named)
+            * (1.0 - 0.15 * rank),
             rank,
             sentence,
         )
@@ -116,13 +129,22 @@ def _same_passage(a: str, b: str) -> bool:
 
 
 def _sentence_score(
-    sentence: str, wanted: set[str], wants_number: bool, named: Sequence[str] = ()
+    sentence: str,
+    wanted: tuple[set[str], set[str]],
+    wants: tuple[bool, bool],
+    named: Sequence[str] = (),
 ) -> float:
+    """Words shared with the question (the thread's earlier ones count half), plus a
+    number for a quantity question, a duration for "how long", the names it asks about."""
+    asked, earlier = wanted
+    wants_number, wants_duration = wants
     words = {stem(w) for w in keywords(sentence)}
-    overlap = len(wanted & words)
+    overlap = len(asked & words) + 0.5 * len(earlier & words)
     if overlap == 0:
         return 0.0
     bonus = 0.5 if wants_number and _NUMBER.search(sentence) else 0.0
+    if wants_duration and _DURATION.search(sentence):
+        bonus += 1.0
     # "What does -c do?": a sentence with "-c" in it is about it, and one that starts
     # with it ("-c, --check checks the syntax only") is its definition.
     present = names(sentence)

@@ -57,3 +57,18 @@ def test_an_option_question_leads_with_the_line_that_describes_the_option() -> N
     )
     answer = ExtractiveGenerator().generate("What does the -c option of asn1Parser do?", [usage])
     assert answer.text.splitlines()[0].startswith("-c, --check checks the syntax only.")
+
+
+def test_a_follow_up_is_answered_about_the_threads_subject_with_a_duration() -> None:
+    from ragtime.generation import Turn
+
+    faq = _hit(
+        "We value long-term relationships and building trust with every client. "
+        "On average, landing pages can be completed in 4 weeks, while e-commerce sites "
+        "require 7-10 weeks. You can take part in every review."
+    )
+    history = [Turn("How much does a landing page cost?", "It costs $4,820.")]
+    answer = ExtractiveGenerator().generate(
+        "And how long does it take to build?", [faq], history=history
+    )
+    assert answer.text.splitlines()[0].startswith("On average, landing pages can be completed")
