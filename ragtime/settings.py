@@ -42,7 +42,8 @@ class Settings(BaseSettings):
 
     # Adapters: bootstrap.build_services picks them from these.
     embedder: Literal["local", "hashing", "bedrock"] = "local"
-    embedding_batch_size: int = Field(default=32, ge=1, le=1024)
+    # Texts per local model run; see ragtime.embedding.onnx_minilm.BATCH_SIZE (memory).
+    embedding_batch_size: int = Field(default=16, ge=1, le=1024)
     vector_store: Literal["embedded", "weaviate"] = "embedded"
     generator: Literal["extractive", "bedrock"] = "extractive"
     blob_store: Literal["local", "s3"] = "local"

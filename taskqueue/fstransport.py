@@ -6,6 +6,7 @@ it moves taken files to the system's temporary folder, which is a copy, not an a
 rename, when that folder is on another disk. Here a message is written under a name
 no queue matches and renamed into place, and taken by a rename into the processed
 folder beside the queue: both renames are atomic, so one worker wins each message.
+Each wait for a message is kept short, so a worker told to stop leaves promptly.
 """
 
 from __future__ import annotations
@@ -55,5 +56,15 @@ class Channel(filesystem.Channel):
         raise Empty()
 
 
+# Celery's blocking loop waits up to 2 s per drain and checks for a stop only between
+# drains; shorter drains let a stopping worker leave in a fraction of a second.
+MAX_DRAIN_SECONDS = 0.25
+
+
 class Transport(filesystem.Transport):
     Channel = Channel
+
+    def drain_events(self, connection: Any, timeout: float | None = None) -> Any:
+        # None (block until a message) is left alone: only bounded waits are shortened.
+        wait = timeout if timeout is None else min(timeout, MAX_DRAIN_SECONDS)
+        return super().drain_events(connection, timeout=wait)

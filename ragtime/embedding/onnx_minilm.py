@@ -47,6 +47,12 @@ _RUNTIMES: dict[tuple[int, str, int, bool], _Runtime] = {}
 _RUNTIMES_LOCK = threading.Lock()
 
 
+# Texts per model run. ONNX Runtime keeps its arena at the largest run's size, and a
+# run's attention grows with batch x tokens²: on the eval PDFs (python -m bench.laptop)
+# 32 left the worker's model process at ~470 MB, 16 at ~380 MB, no slower here.
+BATCH_SIZE = 16
+
+
 class OnnxMiniLM(Embedder):
     """all-MiniLM-L6-v2 on ONNX Runtime, matching sentence-transformers' fp32 vectors.
 
@@ -74,7 +80,7 @@ class OnnxMiniLM(Embedder):
         cache_dir: str | Path | None = None,
         *,
         model_dir: str | Path | None = None,
-        batch_size: int = 32,
+        batch_size: int = BATCH_SIZE,
         threads: int | None = None,
         fuse: bool = False,
         spin_wait: bool = False,
