@@ -46,6 +46,8 @@ bench: setup
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.ack
 	$(BIN)/python -m bench.answer
+	$(BIN)/python -m bench.answers
+	$(BIN)/python -m bench.laptop
 
 demo: setup
 	$(BIN)/ragtime demo
