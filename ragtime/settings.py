@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     ingest_expiry_seconds: int = Field(default=6 * 3600, ge=1)
     # A long file's "Reading…" reply is edited with its progress at most this often.
     progress_interval_seconds: float = Field(default=4.0, ge=0.0)
+    # Redis (and SQS) hand a task whose worker vanished to another worker after this long;
+    # every task's time limit is kept below it, so a slow task never runs twice at once.
+    broker_visibility_timeout_seconds: int = Field(default=3600, ge=30)
 
     @property
     def resolved_index_dir(self) -> Path:

@@ -13,12 +13,18 @@ from celery import Celery
 
 from ragtime.settings import Settings
 from taskqueue import names
+from taskqueue.limits import TIME_LIMITS
 
 app = Celery("ragtime")
 
-# Redis hands an unacknowledged task to another worker after this long, so every hard
-# time limit stays below it: a slow task is killed before it could run twice at once.
+# Redis hands an unacknowledged task to another worker after this long (the setting
+# broker_visibility_timeout_seconds, this by default), so every hard time limit stays
+# below it: a slow task is killed before it could run twice at once.
 VISIBILITY_TIMEOUT_SECONDS = 3600
+# A task's hard limit ends at least this share of the visibility timeout, or a minute,
+# before it (whichever leaves more time); shorter timeouts shorten the limits.
+HARD_LIMIT_SHARE = 0.9
+HARD_LIMIT_MARGIN_SECONDS = 60
 # The default one-second poll makes every answer wait up to a second in the queue;
 # 50 ms costs a listdir per queue 20 times a second and keeps enqueue-to-run near 50 ms.
 FILESYSTEM_POLL_SECONDS = 0.05
@@ -56,9 +62,25 @@ def configure_celery(celery: Any, settings: Settings) -> Any:
         task_default_queue=names.ANSWER_QUEUE,
         # The filesystem transport has no broadcast to carry remote control commands.
         worker_enable_remote_control=not filesystem,
+        task_annotations=_shortened_limits(settings.broker_visibility_timeout_seconds),
         include=["worker.tasks"],
     )
     return celery
+
+
+def _shortened_limits(visibility_seconds: int) -> dict[str, dict[str, float]]:
+    """Per-task time limits for a visibility timeout shorter than the tasks' own limits."""
+    ceiling = max(
+        visibility_seconds * HARD_LIMIT_SHARE, visibility_seconds - HARD_LIMIT_MARGIN_SECONDS
+    )
+    shortened: dict[str, dict[str, float]] = {}
+    for name, queue in names.QUEUE_OF.items():
+        limits = TIME_LIMITS[queue]
+        if limits.hard > ceiling:
+            hard = ceiling
+            soft = min(limits.soft, hard * HARD_LIMIT_SHARE)
+            shortened[name] = {"time_limit": hard, "soft_time_limit": soft}
+    return shortened
 
 
 def is_sqs_broker(url: str) -> bool:
@@ -83,10 +105,14 @@ def _transport_options(settings: Settings, *, filesystem: bool) -> dict[str, Any
             "predefined_queues": {
                 name: {"url": url} for name, url in sqs_queue_urls(settings).items()
             },
-            "visibility_timeout": VISIBILITY_TIMEOUT_SECONDS,
+            "visibility_timeout": settings.broker_visibility_timeout_seconds,
         }
     if not filesystem:
-        return {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS}
+        return {
+            "visibility_timeout": settings.broker_visibility_timeout_seconds,
+            # Look for a dead worker's tasks every 10 s (kombu's default: every 100 s).
+            "unacked_restore_throttle": 1,
+        }
     folders = {
         "data_folder_in": settings.broker_dir / "queue",
         "data_folder_out": settings.broker_dir / "queue",

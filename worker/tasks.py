@@ -20,12 +20,12 @@ from celery.signals import task_revoked
 from ragtime.logs import correlated
 from taskqueue import names
 from taskqueue.enqueue import CORRELATION_HEADER
+from taskqueue.limits import TIME_LIMITS
 from worker.context import current_context
 from worker.errors import TransientError
 from worker.expiry import tell_expired
 from worker.failures import GIVE_UP
 from worker.jobs import JOBS, retryable
-from worker.limits import TIME_LIMITS
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ragtime.db import make_engine, session_factory
 from ragtime.db.migrate import upgrade
 
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/5"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)]
 
@@ -124,3 +126,17 @@ def db_sessions(db_engine: Engine) -> sessionmaker[Session]:
 def team() -> str:
     """A workspace id of its own, so tests sharing a database never see each other's rows."""
     return f"T{uuid.uuid4().hex[:10].upper()}"
+
+
+@pytest.fixture(scope="module")
+def redis_url(service_environment: ServiceEnvironment) -> str:
+    url = os.environ.get("RAGTIME_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        client.flushdb()  # a database of its own (5 by default): nothing else lives there
+    except redis.RedisError as exc:
+        message = f"Redis is not reachable at {url} ({exc}); start it to run these tests."
+        if service_environment.required:
+            pytest.fail(f"{message} CI requires it (RAGTIME_REQUIRE_SERVICES=1).")
+        pytest.skip(message)
+    return url

@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import redis
 from celery import Celery
 
 from ragtime.db import session_scope
 from ragtime.db.documents import get_document
 from ragtime.db.questions import get_question, record_question, set_answer_message
 from taskqueue.enqueue import Enqueuer
-from tests.integration.conftest import ServiceEnvironment
 from tests.pdfs import make_pdf
 from tests.unit.test_worker_fake_slack import (
     FakeSlack,
@@ -35,7 +33,6 @@ from tests.unit.test_worker_fake_slack import (
 from worker.context import WorkerContext
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/5"
 GUIDE = make_pdf([["Timelines", "An e-commerce website takes 7-10 weeks to build."]])
 START_WORKER = (
     "from ragtime.settings import get_settings; from worker.main import run_worker; "
@@ -51,20 +48,6 @@ class RunningWorker:
     slack: FakeSlack
     enqueuer: Enqueuer
     log: Path
-
-
-@pytest.fixture(scope="module")
-def redis_url(service_environment: ServiceEnvironment) -> str:
-    url = os.environ.get("RAGTIME_TEST_REDIS_URL", DEFAULT_REDIS_URL)
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2)
-        client.flushdb()  # a database of its own (5 by default): nothing else lives there
-    except redis.RedisError as exc:
-        message = f"Redis is not reachable at {url} ({exc}); start it to run these tests."
-        if service_environment.required:
-            pytest.fail(f"{message} CI requires it (RAGTIME_REQUIRE_SERVICES=1).")
-        pytest.skip(message)
-    return url
 
 
 @pytest.fixture(scope="module", params=["filesystem", "redis"])
@@ -87,7 +70,10 @@ def worker(
         assert slack.token not in log.read_text()  # never logged
 
 
-def _start(values: dict[str, object], log: Path) -> subprocess.Popen[bytes]:
+def _start(
+    values: dict[str, object], log: Path, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """The worker in a process group of its own (parent and pool children: one kill)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -103,10 +89,12 @@ def _start(values: dict[str, object], log: Path) -> subprocess.Popen[bytes]:
     }
     if values.get("redis_url"):
         env["REDIS_URL"] = str(values["redis_url"])
-    with log.open("wb") as out:
+    env |= extra or {}
+    with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-c", START_WORKER], cwd=REPO, env=env, stdout=out, stderr=out
-        )
+            [sys.executable, "-c", START_WORKER],
+            cwd=REPO, env=env, stdout=out, stderr=out, start_new_session=True,
+        )  # fmt: skip
 
 
 def _stop(process: subprocess.Popen[bytes], log: Path) -> None:

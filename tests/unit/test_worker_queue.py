@@ -19,8 +19,8 @@ from ragtime.settings import load_settings
 from taskqueue import names
 from taskqueue.broker import VISIBILITY_TIMEOUT_SECONDS, configure_celery
 from taskqueue.enqueue import Enqueuer
+from taskqueue.limits import TIME_LIMITS
 from worker.errors import TransientError, transient_error
-from worker.limits import TIME_LIMITS
 from worker.main import worker_argv
 from worker.tasks import retry_boundary
 
@@ -169,7 +169,22 @@ def test_the_filesystem_broker_polls_fast_and_redis_outlasts_the_time_limits(
 
     redis = configure_celery(Celery("b"), load_settings(redis_url="redis://127.0.0.1:6379/5")).conf
     assert redis.broker_url == "redis://127.0.0.1:6379/5"
-    assert redis.broker_transport_options == {"visibility_timeout": 3600}
+    assert redis.broker_transport_options == {
+        "visibility_timeout": 3600,
+        "unacked_restore_throttle": 1,
+    }
+    assert redis.task_annotations == {}  # the limits already fit
+
+
+def test_a_shorter_visibility_timeout_shortens_the_time_limits_under_it() -> None:
+    settings = load_settings(
+        redis_url="redis://127.0.0.1:6379/5", broker_visibility_timeout_seconds=60
+    )
+    conf = configure_celery(Celery("c"), settings).conf
+    assert conf.broker_transport_options["visibility_timeout"] == 60
+    assert set(conf.task_annotations) == set(names.QUEUE_OF)
+    for limits in conf.task_annotations.values():
+        assert limits["time_limit"] == 54 and limits["soft_time_limit"] < 54
     assert max(limits.hard for limits in TIME_LIMITS.values()) < 3600
 
 
