@@ -44,12 +44,15 @@ class RedisCounter(Counter):
         self._redis = redis
 
     def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
-        pipe = self._redis.pipeline()
-        pipe.incr(f"ragtime:rate:{key}")
-        # NX: only the first hit of a window starts its clock.
-        pipe.expire(f"ragtime:rate:{key}", window_seconds, nx=True)
-        pipe.ttl(f"ragtime:rate:{key}")
-        count, _, ttl = pipe.execute()
+        name = f"ragtime:rate:{key}"
+        # One MULTI: the first hit of a window creates the counter with its expiry (SET NX
+        # EX, any Redis since 2.6.12; EXPIRE ... NX would need Redis 7), then counts;
+        # INCR keeps the expiry, so the window's clock starts once.
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.set(name, 0, ex=window_seconds, nx=True)
+        pipe.incr(name)
+        pipe.ttl(name)
+        _, count, ttl = pipe.execute()
         return int(count), max(1, int(ttl))
 
 

@@ -3,7 +3,7 @@
 The edge where Slack's and the network's failures are sorted: transient ones go up
 to the task's retry boundary untouched; every other one becomes a ``FileRefusedError``
 with one sentence for the person who shared the file. The token is sent only to the
-allowed file hosts (never along a redirect elsewhere) and never logged.
+allowed file hosts (a redirect anywhere else is refused, not followed) and never logged.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def _read_capped(response: IO[bytes], max_bytes: int) -> bytes:
 
 
 class _TokenRedirects(HTTPRedirectHandler):
-    """Follows redirects, re-adding the token only for the allowed Slack file hosts."""
+    """Follows redirects among the allowed Slack file hosts only, the token re-added."""
 
     def __init__(self, token: str, hosts: frozenset[str]) -> None:
         self._token, self._hosts = token, hosts
@@ -123,11 +123,28 @@ class _TokenRedirects(HTTPRedirectHandler):
     def redirect_request(  # noqa: PLR0917 - urllib calls it so
         self, req: Request, fp: IO[bytes], code: int, msg: str, headers: Any, newurl: str
     ) -> Request | None:
+        _check_redirect(newurl, self._hosts)
         follow = super().redirect_request(req, fp, code, msg, headers, newurl)
-        parts = urllib.parse.urlsplit(newurl)
-        if follow is not None and parts.scheme == "https" and parts.hostname in self._hosts:
+        if follow is not None:
             follow.add_unredirected_header("Authorization", f"Bearer {self._token}")
         return follow
+
+
+def _check_redirect(url: str, hosts: frozenset[str]) -> None:
+    """A redirect is followed only to an allowed file host: nothing else sees the request."""
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "").lower()
+    secure = parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK)
+    if host in hosts and secure:
+        return
+    if host == "slack.com" or host.endswith(".slack.com"):
+        # A token Slack does not accept for the file is sent to the workspace's sign-in page.
+        raise FileRefusedError("sign_in_page", _SIGN_IN_PAGE)
+    raise FileRefusedError(
+        "redirected_off_slack",
+        f"Slack's download address sent me on to {host or 'no address'}, which is not a"
+        " Slack file host, so the file was not fetched; share it again from Slack.",
+    )
 
 
 def _too_large(size: int, max_bytes: int, *, at_least: bool = False) -> FileRefusedError:

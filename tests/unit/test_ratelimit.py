@@ -1,5 +1,8 @@
+import os
+
 import fakeredis
 import pytest
+import redis
 
 from bot.ratelimit import Counter, MemoryCounter, QuestionLimiter, RedisCounter
 
@@ -12,11 +15,20 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis6", "redis7", "real-redis"])
 def counter(request: pytest.FixtureRequest) -> Counter:
+    """In memory; on Redis 6 and 7 as fakeredis speaks them; on the machine's Redis."""
     if request.param == "memory":
         return MemoryCounter()
-    return RedisCounter(fakeredis.FakeRedis())
+    if request.param == "real-redis":
+        url = os.environ.get("RAGTIME_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+        client = redis.Redis.from_url(url, socket_connect_timeout=1)
+        try:
+            client.delete(*client.keys("ragtime:rate:*") or ["ragtime:rate:none"])
+        except redis.RedisError as exc:
+            pytest.skip(f"Redis is not reachable at {url} ({type(exc).__name__})")
+        return RedisCounter(client)
+    return RedisCounter(fakeredis.FakeRedis(version=int(request.param[-1])))
 
 
 def test_a_user_over_the_limit_is_told_when_to_try_again(counter: Counter) -> None:
@@ -61,3 +73,12 @@ def test_redis_counts_are_shared_between_bot_processes() -> None:
     assert first.check(team_id="T", user_id="a") is None
     assert second.check(team_id="T", user_id="a") is None
     assert first.check(team_id="T", user_id="a") is not None
+
+
+def test_a_window_starts_at_its_first_hit_on_every_redis(counter: Counter) -> None:
+    first = counter.hit("user:T:clock", 120)
+    again = counter.hit("user:T:clock", 120)
+    assert first[0] == 1 and again[0] == 2
+    assert 0 < again[1] <= first[1] <= 120  # the second hit did not restart the clock
+    if isinstance(counter, RedisCounter):
+        assert counter._redis.ttl("ragtime:rate:user:T:clock") > 0  # it will expire

@@ -60,6 +60,7 @@ class FakeSlack:
     # URL path: (body, content type, the token it needs)
     served: dict[str, tuple[bytes, str, str]] = field(default_factory=dict)
     unannounced: set[str] = field(default_factory=set)  # paths served without Content-Length
+    redirects: dict[str, str] = field(default_factory=dict)  # path: where it redirects (302)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     downloads: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -191,7 +192,9 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             with fake._lock:
                 fake.downloads += 1
             served = fake.served.get(path)
-            if served is None:
+            if path in fake.redirects:
+                self._send(302, b"", "text/plain", {"Location": fake.redirects[path]})
+            elif served is None:
                 self._send(404, b"not found", "text/plain", {})
             elif self.headers.get("Authorization") != f"Bearer {served[2]}":
                 self._send(200, SIGN_IN_PAGE, "text/html; charset=utf-8", {})

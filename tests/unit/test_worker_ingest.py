@@ -142,6 +142,44 @@ def test_a_download_address_off_the_allowed_hosts_is_not_fetched(
     assert fake_slack.downloads == 0
 
 
+def test_a_download_that_redirects_off_the_allowed_hosts_is_refused_unfollowed(
+    ctx: WorkerContext, fake_slack: FakeSlack
+) -> None:
+    with FakeSlack() as elsewhere:  # another server, reached by another host name
+        elsewhere.add_file("F1", GUIDE)
+        target = elsewhere.base_url.replace("127.0.0.1", "localhost") + "/files/F1/guide.pdf"
+        fake_slack.add_file("F1", GUIDE)
+        fake_slack.redirects["/files/F1/guide.pdf"] = target
+        good = shared_document(ctx, file_id="F2", title="good.pdf")
+        fake_slack.add_file("F2", GUIDE, name="good.pdf")
+        ingest_slack_file(ctx, good)
+        document_id = shared_document(ctx, file_id="F1")
+
+        ingest_slack_file(ctx, document_id)
+
+        assert elsewhere.downloads == 0  # never contacted, so never saw the token
+    stored = document(ctx, document_id)
+    assert stored.status == "failed" and fake_slack.downloads == 2  # good.pdf, the redirect
+    assert stored.error == (
+        "Slack's download address sent me on to localhost, which is not a Slack file host,"
+        " so the file was not fetched; share it again from Slack."
+    )
+    assert fake_slack.token not in str(stored.error)
+    assert document(ctx, good).status == "indexed"
+
+
+def test_a_redirect_to_slacks_sign_in_page_is_explained(
+    ctx: WorkerContext, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_file("F1", GUIDE)
+    fake_slack.redirects["/files/F1/guide.pdf"] = "https://acme.slack.com/?redir=%2Ffiles%2FF1"
+    document_id = shared_document(ctx, file_id="F1")
+
+    ingest_slack_file(ctx, document_id)
+
+    assert "sign-in page" in str(document(ctx, document_id).error)
+
+
 def test_a_file_over_the_size_limit_is_refused_before_downloading(
     ctx: WorkerContext, fake_slack: FakeSlack
 ) -> None:
