@@ -27,6 +27,12 @@ USAGE = (
     "Ask me about the PDFs shared in this conversation, for example "
     "`/ask How much does a landing page cost?`"
 )
+# A question is a sentence or a paragraph; the model reads 256 word pieces of it.
+MAX_QUESTION_CHARS = 2000
+TOO_LONG = (
+    "That question is {length:,} characters long; please ask it in under {limit:,}"
+    " characters (the documents hold the details, the question only needs to point at them)."
+)
 UNTAKEN = "I couldn't take this question just now; please ask it again in a moment."
 NOT_A_MEMBER = (
     "I'm not a member of this conversation, so I'll answer you here privately; "
@@ -65,6 +71,9 @@ def accept_question(
     """
     if not asked.text:
         tell(USAGE)
+        return None
+    if len(asked.text) > MAX_QUESTION_CHARS:
+        tell(TOO_LONG.format(length=len(asked.text), limit=MAX_QUESTION_CHARS))
         return None
     limited = deps.limiter.check(team_id=asked.team_id, user_id=asked.user_id)
     if limited is not None:

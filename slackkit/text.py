@@ -13,6 +13,10 @@ import re
 from collections.abc import Callable
 
 _ANGLED = re.compile(r"<([^<>]*)>")
+# Control characters (NUL among them: PostgreSQL text can't hold it), lone surrogates and
+# the replacement character: never part of what a person meant. Tabs and newlines
+# are whitespace and become single spaces.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")
 _SPECIAL = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
 
 NameOf = Callable[[str], str]
@@ -24,7 +28,8 @@ def unescape(text: str) -> str:
 
 
 def plain_text(raw: str, *, bot_user_id: str | None = None, name_of: NameOf | None = None) -> str:
-    """What the person wrote, one line of single spaces; the bot's @mention removed.
+    """What the person wrote, one line of single spaces; the bot's @mention removed,
+    control characters dropped.
 
     ``name_of`` turns a bare ``<@U123>`` (no label) into a display name.
     """
@@ -32,7 +37,7 @@ def plain_text(raw: str, *, bot_user_id: str | None = None, name_of: NameOf | No
     def replace(match: re.Match[str]) -> str:
         return _readable(match.group(1), bot_user_id, name_of)
 
-    return " ".join(unescape(_ANGLED.sub(replace, raw)).split())
+    return " ".join(_CONTROL.sub(" ", unescape(_ANGLED.sub(replace, raw))).split())
 
 
 def _readable(inner: str, bot_user_id: str | None, name_of: NameOf | None) -> str:

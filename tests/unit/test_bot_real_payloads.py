@@ -170,3 +170,52 @@ def test_an_admin_of_the_other_organisation_is_not_our_admin(bot: Harness) -> No
     assert not bot.queue.of("reindex")
     said = json.dumps([c.params for c in bot.standin.calls() if "response" in c.method])
     assert "Only workspace admins" in said
+
+
+def test_a_40000_character_question_is_refused_in_one_sentence_and_nothing_is_recorded(
+    bot: Harness,
+) -> None:
+    bot.driver.slash_command("/ask", "why " * 10_000)
+    bot.driver.mention("why " * 10_000)
+    bot.settle()
+
+    assert bot.questions() == [] and bot.queue.of("answer") == []
+    told = [json.dumps(c.params) for c in bot.standin.calls() if "response" in c.method]
+    told += [json.dumps(c.params) for c in bot.standin.calls("chat.postEphemeral")]
+    assert sum("That question is 39,999 characters long" in t for t in told) == 2
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("", None),
+        ("<@UBOT>", None),
+        ("   <@UBOT>   ", None),
+        ("\x00", None),
+        ("What is the *travel* budget? `code` ~strike~ <!channel>", "What is the *travel* budget? `code` ~strike~ @channel"),
+        ("How much is the budget? :tada: 🎉👍🏽", "How much is the budget? :tada: 🎉👍🏽"),
+        ("ما هي ميزانية السفر؟", "ما هي ميزانية السفر؟"),
+        ("what is\x00 the\x07 travel budget?\x7f", "what is the travel budget?"),
+    ],
+    ids=["empty", "only-a-mention", "mention-and-spaces", "nul-only", "markup", "emoji", "rtl", "nul-and-control"],
+)  # fmt: skip
+def test_odd_questions_get_the_usage_hint_or_are_stored_as_written_and_answered(
+    bot: Harness, raw: str, stored: str | None
+) -> None:
+    bot.driver.mention(raw, mention_first=True) if raw.startswith(
+        "<@"
+    ) else bot.driver.slash_command("/ask", raw)
+    bot.settle()
+
+    if stored is None:
+        assert bot.questions() == []
+        told = [json.dumps(c.params) for c in bot.standin.calls() if "response" in c.method]
+        told += [json.dumps(c.params) for c in bot.standin.calls("chat.postEphemeral")]
+        assert any("Ask me about the PDFs shared in this conversation" in t for t in told)
+        return
+    assert [q.text for q in bot.questions()] == [stored]
+    bot.answer_all()
+    [question] = bot.questions()
+    assert question.status in {"answered", "not_found"}  # nothing is shared here yet
+    assert question.answer_ts is not None
+    assert not [c for c in bot.standin.calls("chat.postEphemeral") if "went wrong" in str(c.params)]
