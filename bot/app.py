@@ -11,6 +11,7 @@ from bot.background import apologise
 from bot.deps import BotDeps
 from bot.listeners import actions, commands, events
 from bot.observe import tag_request
+from bot.replay import refuse_replays
 from ragtime.settings import Settings
 from slackkit.client import slack_client
 
@@ -45,6 +46,7 @@ def create_app(
         # a larger pool than Bolt's default 5 keeps a burst of them from queueing.
         listener_executor=deps.listener_pool,
     )
+    app.middleware(refuse_replays(deps))
     app.middleware(tag_request)
     commands.register(app, deps)
     events.register(app, deps)

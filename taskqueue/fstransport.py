@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from queue import Empty
-from time import monotonic
+from time import monotonic, monotonic_ns
 from typing import Any
 
 from kombu.transport import filesystem
@@ -111,8 +111,10 @@ class Channel(filesystem.Channel):
     # kombu declares _put twice, with different parameter names; this follows filesystem.
     def _put(self, queue: Any, payload: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Put ``payload`` on ``queue``: write a hidden file, then rename it into the queue."""
-        # The name kombu's reader expects, "<ms>_<uuid>.<queue>.msg": oldest sorts first.
-        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        # The name kombu's reader expects, "<time>_<uuid>.<queue>.msg": oldest sorts first
+        # (nanoseconds of the system-wide monotonic clock, zero-padded: one order for every
+        # process on the machine, and two messages a millisecond apart keep theirs).
+        name = f"{monotonic_ns():020d}_{uuid.uuid4()}.{queue}.msg"
         # Hidden, and ending in ".tmp": no queue's reader takes it while it is written.
         temporary = os.path.join(self.data_folder_out, f".{uuid.uuid4()}.tmp")
         with open(temporary, "wb") as out:

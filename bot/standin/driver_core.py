@@ -55,6 +55,10 @@ class DriverCore:
             delivery.payload, delivery.content_type, delivery.kind, delivery.event_id, options
         )
 
+    def replay(self, delivery: Delivery) -> Delivery:
+        """An attacker's resend: the captured request, signature and all, sent again."""
+        return self._sender.replay(delivery)
+
     def url_verification(self, challenge: str = "standin-challenge") -> Delivery:
         """The handshake Slack sends when the events URL is configured; the bot echoes it."""
         handshake = {

@@ -127,6 +127,17 @@ class SignedSender:
         self.ws.record(kind, params, status, None if status == 200 else f"HTTP {status}", sent=True)
         return delivery
 
+    def replay(self, delivery: Delivery) -> Delivery:
+        """Send a request again byte for byte, headers and signature included."""
+        started = time.perf_counter()
+        status, body = self._exchange(delivery.payload, dict(delivery.headers))
+        again = Delivery(
+            status, body, time.perf_counter() - started, delivery.kind, delivery.event_id,
+            delivery.payload, delivery.content_type, delivery.headers,
+        )  # fmt: skip
+        self.sent.append(again)
+        return again
+
     def post_event(self, event: JSON, options: SendOptions) -> Delivery:
         """Deliver one Events API event in its `event_callback` envelope."""
         event_id = options.get("event_id") or self.ws.next_id("Ev")

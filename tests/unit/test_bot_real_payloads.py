@@ -219,3 +219,19 @@ def test_odd_questions_get_the_usage_hint_or_are_stored_as_written_and_answered(
     assert question.status in {"answered", "not_found"}  # nothing is shared here yet
     assert question.answer_ts is not None
     assert not [c for c in bot.standin.calls("chat.postEphemeral") if "went wrong" in str(c.params)]
+
+
+def test_a_replayed_request_is_refused_and_nothing_is_recorded_twice(bot: Harness) -> None:
+    ask = bot.driver.slash_command("/ask", "How long is onboarding?")
+    mention = bot.driver.mention("how long is onboarding?").delivery
+    bot.settle()
+    assert len(bot.questions()) == 2
+
+    again = [bot.driver.replay(ask), bot.driver.replay(mention)]
+    bot.settle()
+
+    assert [(d.status, d.body) for d in again] == [(401, "This request was already received.")] * 2
+    assert len(bot.questions()) == 2 and len(bot.queue.of("answer")) == 2
+    retry = bot.driver.redeliver(mention)  # Slack's own retry is still answered 200, once
+    bot.settle()
+    assert retry.status == 200 and len(bot.questions()) == 2

@@ -194,6 +194,16 @@ def test_a_forged_or_stale_request_is_refused_and_nothing_is_recorded(
     assert serverless.questions() == 0 and serverless.waiting() == []
 
 
+def test_a_replayed_request_is_refused_and_recorded_once(serverless: Serverless) -> None:
+    body, headers = ask_body(), signed_headers(ask_body())
+
+    first = bot.lambda_handler.handler(http_v2(body, headers), Context())
+    replayed = bot.lambda_handler.handler(http_v2(body, headers), Context())
+
+    assert (first["statusCode"], replayed["statusCode"]) == (200, 401)
+    assert serverless.questions() == 1
+
+
 def mention_event(event_id: str = "Ev0LAMBDA1") -> str:
     return json.dumps({
         "token": "t", "team_id": "T0STANDIN", "api_app_id": "A0STANDIN", "type": "event_callback",
