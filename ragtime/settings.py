@@ -130,6 +130,8 @@ class Settings(BaseSettings):
     # Redis (and SQS) hand a task whose worker vanished to another worker after this long;
     # every task's time limit is kept below it, so a slow task never runs twice at once.
     broker_visibility_timeout_seconds: int = Field(default=3600, ge=30)
+    # How often the maintenance worker makes the index match the database (0: never).
+    reconcile_interval_seconds: int = Field(default=3600, ge=0)
 
     @property
     def resolved_index_dir(self) -> Path:

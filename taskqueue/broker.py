@@ -63,9 +63,24 @@ def configure_celery(celery: Any, settings: Settings) -> Any:
         # The filesystem transport has no broadcast to carry remote control commands.
         worker_enable_remote_control=not filesystem,
         task_annotations=_shortened_limits(settings.broker_visibility_timeout_seconds),
+        beat_schedule=_schedule(settings),
         include=["worker.tasks"],
     )
     return celery
+
+
+def _schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """What the maintenance worker's beat sends: the reconcile, every interval."""
+    every = settings.reconcile_interval_seconds
+    if not every:
+        return {}
+    return {
+        "reconcile": {
+            "task": names.RECONCILE,
+            "schedule": float(every),
+            "options": {"queue": names.MAINTENANCE_QUEUE, "expires": float(every)},
+        }
+    }
 
 
 def _shortened_limits(visibility_seconds: int) -> dict[str, dict[str, float]]:

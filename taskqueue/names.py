@@ -19,6 +19,8 @@ FORGET_DOCUMENT = "ragtime.forget_document"
 SYNC_DOCUMENT_SCOPE = "ragtime.sync_document_scope"
 # kwargs: team_id, user_id, target ("all" or a document id), channel_id, message_ts
 REINDEX = "ragtime.reindex"
+# no kwargs  (periodic: the index made to match the database, see worker.reconciling)
+RECONCILE = "ragtime.reconcile"
 
 QUEUE_OF = {
     ANSWER_QUESTION: ANSWER_QUEUE,
@@ -26,6 +28,7 @@ QUEUE_OF = {
     FORGET_DOCUMENT: MAINTENANCE_QUEUE,
     SYNC_DOCUMENT_SCOPE: MAINTENANCE_QUEUE,
     REINDEX: MAINTENANCE_QUEUE,
+    RECONCILE: MAINTENANCE_QUEUE,
 }
 
 # The bot takes this lock (ragtime.db.locks.acquire_lock, holder=the admin's user id) when

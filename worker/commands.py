@@ -17,6 +17,7 @@ def add_commands(commands: Any) -> None:
         help="serve /metrics, /healthz, /readyz here (default RAGTIME_METRICS_PORT; 0: off)",
     )  # fmt: skip
     worker.set_defaults(run=run)
+    add_reconcile(commands)
 
 
 def run(settings: Any, args: argparse.Namespace) -> int:
@@ -30,4 +31,27 @@ def run(settings: Any, args: argparse.Namespace) -> int:
         loglevel=args.loglevel,
         metrics_port=settings.metrics_port if args.metrics_port is None else args.metrics_port,
     )
+    return 0
+
+
+def add_reconcile(commands: Any) -> None:
+    reconcile = commands.add_parser(
+        "reconcile", help="make the index match the database now, and say what was fixed"
+    )
+    reconcile.set_defaults(run=run_reconcile)
+
+
+def run_reconcile(settings: Any, args: argparse.Namespace) -> int:
+    from ragtime.db.migrate import schema_state
+    from worker.context import build_context
+    from worker.reconciling import reconcile_index
+
+    if not schema_state(settings.resolved_database_url).up_to_date:
+        print("The database's schema is not current; run `ragtime db upgrade` first.")
+        return 1
+    ctx = build_context(settings)
+    try:
+        print(reconcile_index(ctx).summary())
+    finally:
+        ctx.close()
     return 0

@@ -18,6 +18,7 @@ from worker.context import WorkerContext
 from worker.errors import TransientError, transient_error
 from worker.ingesting import ingest_slack_file
 from worker.maintenance import forget_slack_document, sync_document_scope
+from worker.reconciling import reconcile_index
 from worker.reindexing import reindex_documents
 
 Job = Callable[[WorkerContext, Mapping[str, Any]], object]
@@ -44,6 +45,7 @@ JOBS: dict[str, Job] = {
     names.FORGET_DOCUMENT: lambda ctx, kw: forget_slack_document(ctx, kw["document_id"]),
     names.SYNC_DOCUMENT_SCOPE: lambda ctx, kw: sync_document_scope(ctx, kw["document_id"]),
     names.REINDEX: _reindex,
+    names.RECONCILE: lambda ctx, kw: reconcile_index(ctx),
 }
 
 

@@ -63,6 +63,11 @@ def worker_argv(
         f"--loglevel={loglevel}",
         "--hostname=ragtime@%h",
     ]
+    if names.MAINTENANCE_QUEUE in queues and settings.reconcile_interval_seconds:
+        # The maintenance worker also sends the periodic reconcile (Celery beat in-process).
+        schedule = settings.data_dir / "beat-schedule"
+        schedule.parent.mkdir(parents=True, exist_ok=True)
+        argv += ["--beat", f"--schedule={schedule}"]
     if is_filesystem_broker(settings.resolved_broker_url):
         # Mingle, gossip and heartbeats need a broadcast the filesystem transport lacks.
         argv += ["--without-mingle", "--without-gossip", "--without-heartbeat"]

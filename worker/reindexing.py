@@ -87,7 +87,7 @@ def reindex_documents(
         report = ReindexReport()
         progress = Progress(ctx.slack, channel_id, message_ts, total=len(documents))
         for done, document in enumerate(documents, start=1):
-            _reindex_one(ctx, document, report)
+            reindex_one(ctx, document, report)
             if channel_id:
                 progress.step(done)
         report.seconds = time.monotonic() - started
@@ -136,7 +136,8 @@ def _targets(session: Session, team_id: str, target: str) -> list[Document]:
     return [document]
 
 
-def _reindex_one(ctx: WorkerContext, document: Document, report: ReindexReport) -> None:
+def reindex_one(ctx: WorkerContext, document: Document, report: ReindexReport) -> None:
+    """Index ``document`` again from its kept original; what failed goes in ``report``."""
     try:
         data = ctx.services.blobs.get(
             document.blob_key or original_key(document.team_id, document.id)

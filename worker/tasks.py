@@ -130,6 +130,12 @@ def reindex(
     )  # fmt: skip
 
 
+@ragtime_task(names.RECONCILE)
+def reconcile(self: Task) -> None:
+    """See ``worker.reconciling.reconcile_index``."""
+    _run(self)
+
+
 def _run(task: Task, **kwargs: Any) -> None:
     with correlated(getattr(task.request, CORRELATION_HEADER, None)), retry_boundary(task):
         JOBS[task.name](current_context(), kwargs)

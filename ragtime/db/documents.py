@@ -227,6 +227,11 @@ def workspace_documents(
     return list(session.scalars(statement))
 
 
+def workspaces_with_documents(session: Session) -> list[str]:
+    """Every workspace with a document row, in any status."""
+    return list(session.scalars(select(Document.team_id).distinct().order_by(Document.team_id)))
+
+
 def documents_with_sha256(session: Session, *, team_id: str, sha256: str) -> list[Document]:
     """Live documents of the workspace with exactly these bytes."""
     statement = select(Document).where(

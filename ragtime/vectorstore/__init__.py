@@ -71,6 +71,13 @@ class VectorStore(ABC):
         """
 
     @abstractmethod
+    def document_scopes(self, team_id: str) -> dict[str, DocumentScope]:
+        """Every document of workspace ``team_id`` the index holds, with its stored scope.
+
+        What the reconcile compares with the database (``worker.reconciling``).
+        """
+
+    @abstractmethod
     def count(self) -> int:
         """How many chunks are stored."""
 

@@ -139,6 +139,20 @@ class EmbeddedStore(VectorStore):
             fused = relative_score_fusion(vector_leg, keyword_scores, alpha)[:k]
             return self._hits(conn, fused)
 
+    def document_scopes(self, team_id: str) -> dict[str, DocumentScope]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT document_id, conversations, workspace_wide FROM documents"
+                " WHERE team_id = ?",
+                (team_id,),
+            ).fetchall()
+        return {
+            str(document_id): DocumentScope(
+                team_id, frozenset(json.loads(conversations)), bool(workspace_wide)
+            )
+            for document_id, conversations, workspace_wide in rows
+        }
+
     def count(self) -> int:
         with self._read() as conn:
             return int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])

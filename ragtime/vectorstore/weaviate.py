@@ -38,6 +38,9 @@ from ragtime.vectorstore import VectorStore, mismatch_sentence
 log = logging.getLogger(__name__)
 
 VECTOR = "chunk"
+# Objects per page when listing; offset + limit stays under the server's 10,000 maximum
+# for up to 9,000 documents per workspace.
+_PAGE = 1000
 RETURNED = ["text", "document_id", "title", "link", "page_start", "page_end", "order"]
 BATCH_OBJECTS = 256
 _DESCRIPTION = "ragtime chunks; embedder={}"
@@ -196,6 +199,36 @@ class WeaviateStore(VectorStore):
                 )
             )
         return [_hit(o, query) for o in result.objects]
+
+    def document_scopes(self, team_id: str) -> dict[str, DocumentScope]:
+        tenant = tenant_name(team_id)
+        if not self._has(tenant):
+            return {}
+        found: dict[str, DocumentScope] = {}
+        offset = 0
+        while True:  # each document's first chunk carries its scope, as every chunk does
+            with self._calls("list documents"):
+                page = (
+                    self._collection()
+                    .with_tenant(tenant)
+                    .query.fetch_objects(
+                        filters=Filter.by_property("order").equal(0),
+                        sort=Sort.by_property("document_id"),
+                        limit=_PAGE,
+                        offset=offset,
+                        return_properties=["document_id", "conversations", "workspace_wide"],
+                    )
+                )
+            for obj in page.objects:
+                props = obj.properties
+                found[str(props["document_id"])] = DocumentScope(
+                    team_id,
+                    frozenset(props.get("conversations") or ()),
+                    bool(props.get("workspace_wide")),
+                )
+            if len(page.objects) < _PAGE:
+                return found
+            offset += _PAGE
 
     def count(self) -> int:
         total = 0

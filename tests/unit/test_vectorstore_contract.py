@@ -225,6 +225,24 @@ def test_delete_removes_every_chunk_and_only_that_document(store: VectorStore) -
     assert store.delete_document("kept") == 1  # workspace not known: found anyway
 
 
+def test_the_index_lists_each_workspaces_documents_with_their_stored_scope(
+    store: VectorStore,
+) -> None:
+    put(store, "one", ["a", "b"], [E1, E1], IN_A)
+    put(store, "two", ["c"], [E1], DocumentScope("T1", frozenset(), workspace_wide=True))
+    put(store, "elsewhere", ["d"], [E1], DocumentScope("T2", frozenset({"C-X"})))
+    store.set_scope("one", DocumentScope("T1", frozenset({"C-A", "C-B"})))
+
+    assert store.document_scopes("T1") == {
+        "one": DocumentScope("T1", frozenset({"C-A", "C-B"})),
+        "two": DocumentScope("T1", frozenset(), workspace_wide=True),
+    }
+    assert set(store.document_scopes("T2")) == {"elsewhere"}
+    store.delete_document("one", team_id="T1")
+    assert set(store.document_scopes("T1")) == {"two"}
+    assert store.document_scopes("T-NOBODY") == {}
+
+
 def test_an_index_built_by_another_embedder_is_refused_until_reset(
     make_store: StoreFactory,
 ) -> None:

@@ -217,3 +217,18 @@ def test_a_response_url_travels_in_the_task_but_never_in_its_readable_copy() -> 
     [(_, options)] = sent
     assert options["kwargs"]["reply_url"].endswith("/secret")
     assert "secret" not in options["kwargsrepr"]
+
+
+def test_the_maintenance_worker_sends_the_periodic_reconcile(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, reconcile_interval_seconds=900)
+    conf = configure_celery(Celery("d"), settings).conf
+    assert conf.beat_schedule["reconcile"]["task"] == names.RECONCILE == "ragtime.reconcile"
+    assert conf.beat_schedule["reconcile"]["schedule"] == 900.0
+    assert names.QUEUE_OF[names.RECONCILE] == names.MAINTENANCE_QUEUE
+
+    argv = worker_argv(settings, ["ingest", "maintenance"], 1, "prefork", "INFO")
+    assert "--beat" in argv and f"--schedule={tmp_path / 'beat-schedule'}" in argv
+    assert "--beat" not in worker_argv(settings, ["answer"], 1, "prefork", "INFO")
+    off = load_settings(data_dir=tmp_path, reconcile_interval_seconds=0)
+    assert configure_celery(Celery("e"), off).conf.beat_schedule == {}
+    assert "--beat" not in worker_argv(off, ["maintenance"], 1, "prefork", "INFO")
