@@ -22,6 +22,23 @@ Tell = Callable[[str], object]
 T = TypeVar("T")
 
 
+DATABASE_DOWN = (
+    "I can't reach my database just now, so I couldn't take that (reference {reference});"
+    " nothing was saved, please ask again in a minute."
+)
+
+
+def _database_unreachable(error: BaseException) -> bool:
+    """SQLAlchemy's "can't connect / connection lost" (not a bug in a statement)."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (OperationalError, InterfaceError)) and (
+        "connect" in str(error).lower() or "connection" in str(error).lower()
+    )
+
+
 def apologise(
     client: WebClient,
     channel: str | None,
@@ -35,11 +52,15 @@ def apologise(
     such as a DM between two other people.
     """
     reference = uuid.uuid4().hex[:8]
-    log.error("unhandled error (reference %s)", reference, exc_info=error)
-    text = (
-        f"Sorry, something went wrong on my side (reference {reference}); "
-        "please try again in a moment."
-    )
+    if _database_unreachable(error):
+        log.error("database unreachable (reference %s): %s", reference, type(error).__name__)
+        text = DATABASE_DOWN.format(reference=reference)
+    else:
+        log.error("unhandled error (reference %s)", reference, exc_info=error)
+        text = (
+            f"Sorry, something went wrong on my side (reference {reference}); "
+            "please try again in a moment."
+        )
     try:
         if tell is not None:
             tell(text)

@@ -59,12 +59,21 @@ def register(app: App, deps: BotDeps) -> None:
             body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext
         ) -> None:
             where = Where(installed_team(context), context.bot_user_id)
+            if handler is on_message and not _may_concern_us(where, event):
+                return  # most channel chatter: nothing to claim, nothing to do
             channel = event.get("channel") or event.get("channel_id")
+            # A reply in some channel thread may not be to us: if it fails (the database
+            # is down), the log has it and nobody in that thread gets an apology.
+            unrelated = (
+                handler is on_message
+                and event.get("channel_type") != "im"
+                and event.get("subtype") != "file_share"
+            )
             deps.after_ack.run(
                 lambda: handler(deps, client, where, event) if first_delivery(deps, body) else None,
                 client=client,
                 channel=channel if isinstance(channel, str) else None,
-                user=event.get("user") or event.get("user_id"),
+                user=None if unrelated else event.get("user") or event.get("user_id"),
             )
 
         listener.__name__ = handler.__name__
@@ -87,6 +96,19 @@ def from_a_bot(event: dict[str, Any]) -> bool:
 def on_mention(deps: BotDeps, client: WebClient, where: Where, event: dict[str, Any]) -> None:
     if not from_a_bot(event):
         _ask(deps, client, where, event, "mention")
+
+
+def _may_concern_us(where: Where, event: dict[str, Any]) -> bool:
+    """Whether ``on_message`` could act on this, judged without the database."""
+    if from_a_bot(event):
+        return False
+    if event.get("subtype") == "file_share":
+        return True
+    if event.get("subtype") not in _WRITTEN:
+        return False
+    if event.get("channel_type") == "im":
+        return True
+    return bool(event.get("thread_ts")) and not _mentions(where, event)
 
 
 def on_message(deps: BotDeps, client: WebClient, where: Where, event: dict[str, Any]) -> None:

@@ -27,6 +27,11 @@ def normalize_database_url(url: str | URL) -> URL:
     return parsed
 
 
+# psycopg's shortest connect timeout (it treats anything under 2 s as 2 s).
+CONNECT_TIMEOUT_SECONDS = 2
+POOL_WAIT_SECONDS = 5
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for ``url``; for a SQLite file, its folder is created if missing."""
     parsed = normalize_database_url(url)
@@ -36,6 +41,12 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _configure_sqlite_connection)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # An unreachable server fails in seconds, not after the system's TCP timeout: the bot
+    # answers Slack within 3 s and says it can't take the question now.
+    kwargs.setdefault("pool_timeout", POOL_WAIT_SECONDS)
+    if parsed.get_backend_name() == "postgresql":
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     return create_engine(parsed, **kwargs)
 
 
