@@ -13,12 +13,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
 from ragtime.db import session_scope
+from ragtime.db.audit import claim_event, release_event
 from ragtime.db.models import Question
 from ragtime.db.questions import set_answer_message
 from ragtime.domain import Citation
@@ -90,14 +93,18 @@ def post_answer(
     """Put the finished answer where the person is looking, exactly once."""
     message = message_for(question, posting)
     if reply_url:
-        send_to_response_url(reply_url, message)
+        with _once(ctx, question) as first:
+            if first:
+                send_to_response_url(reply_url, message)
     elif ctx.settings.answer_visibility == "private":
-        ctx.slack.chat_postEphemeral(
-            channel=question.conversation_id,
-            user=question.user_id,
-            thread_ts=question.thread_ts,
-            **message,
-        )
+        with _once(ctx, question) as first:
+            if first:
+                ctx.slack.chat_postEphemeral(
+                    channel=question.conversation_id,
+                    user=question.user_id,
+                    thread_ts=question.thread_ts,
+                    **message,
+                )
         clear_status(ctx, question)
     elif isinstance(live, ThreadStream) and live.finish(
         stop_blocks=_stop_blocks(posting), replace=not posting.found, **message
@@ -116,6 +123,29 @@ def post_answer(
                 channel=str(posted["channel"]),
                 ts=str(posted["ts"]),
             )
+
+
+@contextmanager
+def _once(ctx: WorkerContext, question: Question) -> Iterator[bool]:
+    """A private answer can't be edited or taken back, so it is sent at most once.
+
+    The claim is taken before sending. Slack answering with an error (a 429, a 500)
+    means nothing was shown: the claim is given back and the retry sends it. A crash
+    or a lost connection leaves the claim, and a re-run sends nothing rather than a
+    second copy.
+    """
+    key = f"private-answer:{question.id}"
+    with session_scope(ctx.sessions) as session:
+        first = claim_event(session, event_id=key)
+    if not first:
+        log.info("private answer already sent question=%s", question.id)
+    try:
+        yield first
+    except (SlackApiError, TransientError):
+        if first:
+            with session_scope(ctx.sessions) as session:
+                release_event(session, event_id=key)
+        raise
 
 
 def message_for(question: Question, posting: Posting) -> dict[str, Any]:

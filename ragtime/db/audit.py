@@ -57,6 +57,11 @@ def claim_event(session: Session, *, event_id: str) -> bool:
     return session.execute(statement).scalar_one_or_none() is not None
 
 
+def release_event(session: Session, *, event_id: str) -> None:
+    """Give a claim back: the work it guarded did not happen and may be tried again."""
+    session.execute(delete(ProcessedEvent).where(ProcessedEvent.event_id == event_id))
+
+
 def forget_events_before(session: Session, *, older_than: datetime) -> int:
     """Drop event ids older than Slack's retry window; return how many went."""
     statement = (

@@ -344,3 +344,51 @@ def test_bedrock_throttled_past_its_retries_fails_the_question_with_a_sentence(
     )
     assert len(bedrock.calls("ConverseStream")) == 2  # botocore's attempts, no task retries
     ctx.close()
+
+
+def _delivered(fake_slack: FakeSlack, method: str, failed: int) -> int:
+    """Calls Slack accepted: every call recorded, less the ones it was told to fail."""
+    return len(fake_slack.calls_to(method)) - failed
+
+
+def test_a_private_answer_after_429s_and_500s_is_sent_once_when_slack_recovers(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    ctx = context(tmp_path, fake_slack, answer_visibility="private")
+    question_id = ask(ctx, placeholder=False)
+    # Three 429s (the client waits out two as told, the third reaches the task), then 500s.
+    fake_slack.fail("chat.postEphemeral", 429, headers={"Retry-After": "1"}, times=3)
+    fake_slack.fail("chat.postEphemeral", 500, times=2)
+
+    for _ in range(3):  # the task's retries
+        try:
+            answer_slack_question(ctx, question_id)
+            break
+        except SlackApiError:
+            continue
+
+    calls = fake_slack.calls_to("chat.postEphemeral")
+    assert _delivered(fake_slack, "chat.postEphemeral", failed=5) == 1
+    assert calls[1].at - calls[0].at >= 1.0  # Retry-After was honoured
+    with session_scope(ctx.sessions) as session:
+        assert get_question(session, question_id=question_id).status == "answered"  # type: ignore[union-attr]
+    ctx.close()
+
+
+def test_a_crash_between_sending_a_private_answer_and_recording_it_never_sends_it_twice(
+    tmp_path: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = context(tmp_path, fake_slack, answer_visibility="private")
+    question_id = ask(ctx, placeholder=False)
+
+    def killed(*_: object) -> None:
+        raise SystemExit("the worker died here")
+
+    monkeypatch.setattr("worker.posting.clear_status", killed)
+    with pytest.raises(SystemExit):
+        answer_slack_question(ctx, question_id)
+    monkeypatch.undo()
+    answer_slack_question(ctx, question_id)  # the broker hands the task out again
+
+    assert len(fake_slack.calls_to("chat.postEphemeral")) == 1
+    ctx.close()
