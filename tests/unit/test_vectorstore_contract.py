@@ -159,6 +159,48 @@ def test_a_forbidden_document_never_appears_even_when_it_would_rank_first(
     assert ask(store, "launch code elephant", E1, Scope("T1", "C-X"))[0] == "secret"
 
 
+# Where each document was shared: a public channel, a private channel, a DM, a Slack
+# Connect channel (stored under the installed workspace), published workspace-wide, and
+# another workspace's document in a conversation with the same id as ours.
+MATRIX = {
+    "public": DocumentScope("T1", frozenset({"C-PUBLIC"})),
+    "private": DocumentScope("T1", frozenset({"G-PRIVATE"})),
+    "dm": DocumentScope("T1", frozenset({"D-ALICE"})),
+    "connect": DocumentScope("T1", frozenset({"C-CONNECT"})),
+    "published": DocumentScope("T1", frozenset(), workspace_wide=True),
+    "theirs": DocumentScope("T2", frozenset({"C-PUBLIC"})),
+}
+# Who may see what, asked from each place (None: the workspace operator's view).
+ALLOWED = {
+    ("T1", "C-PUBLIC"): {"public", "published"},
+    ("T1", "G-PRIVATE"): {"private", "published"},
+    ("T1", "D-ALICE"): {"dm", "published"},
+    ("T1", "C-CONNECT"): {"connect", "published"},
+    ("T1", "C-ELSEWHERE"): {"published"},
+    ("T1", None): {"public", "private", "dm", "connect", "published"},
+    ("T2", "C-PUBLIC"): {"theirs"},
+    ("T3", "C-PUBLIC"): set(),
+}
+
+
+@pytest.mark.parametrize("favoured", [*MATRIX, None])
+def test_the_scope_matrix_holds_even_when_a_forbidden_document_ranks_first(
+    store: VectorStore, favoured: str | None
+) -> None:
+    """Every document holds the same words; ``favoured`` also matches the query's vector
+    exactly (best on both legs), so wherever it is forbidden it would otherwise lead."""
+    for doc, scope in MATRIX.items():
+        vector = E1 if doc == favoured else B_VEC
+        put(store, doc, [f"the travel budget is secret {doc}", "travel budget"], [vector] * 2, scope)
+
+    for (team, conversation), allowed in ALLOWED.items():
+        for alpha in (0.0, 0.5, 1.0):
+            found = ask(store, "travel budget", E1, Scope(team, conversation), alpha=alpha)
+            assert set(found) == allowed, (team, conversation, alpha, found)
+            if favoured in allowed and alpha > 0:  # the keyword leg alone ties them
+                assert found[0] == favoured
+
+
 def test_two_workspaces_never_see_each_other(store: VectorStore) -> None:
     put(store, "ours", ["quarterly budget"], [E1], DocumentScope("T1", frozenset({"C1"}), True))
     put(store, "theirs", ["quarterly budget"], [E1], DocumentScope("T2", frozenset({"C1"}), True))
