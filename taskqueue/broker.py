@@ -69,12 +69,24 @@ def configure_celery(celery: Any, settings: Settings) -> Any:
     return celery
 
 
+# How often the maintenance worker looks for questions whose task was lost.
+SWEEP_SECONDS = 60.0
+
+
 def _schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    """What the maintenance worker's beat sends: the reconcile, every interval."""
+    """What the maintenance worker's beat sends: the sweep every minute, the reconcile
+    every interval (0: never)."""
+    schedule: dict[str, dict[str, Any]] = {
+        "sweep-questions": {
+            "task": names.SWEEP_QUESTIONS,
+            "schedule": SWEEP_SECONDS,
+            "options": {"queue": names.MAINTENANCE_QUEUE, "expires": SWEEP_SECONDS},
+        }
+    }
     every = settings.reconcile_interval_seconds
     if not every:
-        return {}
-    return {
+        return schedule
+    return schedule | {
         "reconcile": {
             "task": names.RECONCILE,
             "schedule": float(every),

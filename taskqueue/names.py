@@ -21,6 +21,8 @@ SYNC_DOCUMENT_SCOPE = "ragtime.sync_document_scope"
 REINDEX = "ragtime.reindex"
 # no kwargs  (periodic: the index made to match the database, see worker.reconciling)
 RECONCILE = "ragtime.reconcile"
+# no kwargs  (every minute: questions whose task was lost are failed, see worker.sweeping)
+SWEEP_QUESTIONS = "ragtime.sweep_questions"
 
 QUEUE_OF = {
     ANSWER_QUESTION: ANSWER_QUEUE,
@@ -29,6 +31,7 @@ QUEUE_OF = {
     SYNC_DOCUMENT_SCOPE: MAINTENANCE_QUEUE,
     REINDEX: MAINTENANCE_QUEUE,
     RECONCILE: MAINTENANCE_QUEUE,
+    SWEEP_QUESTIONS: MAINTENANCE_QUEUE,
 }
 
 # The bot takes this lock (ragtime.db.locks.acquire_lock, holder=the admin's user id) when

@@ -66,5 +66,9 @@ def retry_after(headers: Mapping[str, str] | None) -> float | None:
     return None
 
 
+class TaskLostError(Exception):
+    """The task never ran nor failed: its message was lost (a broker restarted empty)."""
+
+
 class TaskExpiredError(Exception):
     """The task waited longer than its expiry (workers busy or down) and was dropped."""

@@ -21,7 +21,7 @@ from ragtime.errors import ServiceError
 from ragtime.metrics import metrics
 from taskqueue import names
 from worker.context import WorkerContext
-from worker.errors import TaskExpiredError, TransientError
+from worker.errors import TaskExpiredError, TaskLostError, TransientError
 from worker.notify import edit_notice, post_notice, post_private_notice, tell_privately
 from worker.posting import clear_status
 
@@ -34,6 +34,8 @@ def failure_sentence(exc: BaseException, *, doing: str) -> str:
     """One sentence for a person: what stopped ``doing`` and what to do about it."""
     if isinstance(exc, ServiceError):  # a store or model said what went wrong
         return str(exc)
+    if isinstance(exc, TaskLostError):
+        return f"{doing} was lost while the queue restarted, so it was dropped; please ask again."
     if isinstance(exc, TaskExpiredError):
         return f"{doing} waited too long for a free worker, so it was dropped; please try again."
     if isinstance(exc, SoftTimeLimitExceeded):

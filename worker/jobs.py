@@ -20,6 +20,7 @@ from worker.ingesting import ingest_slack_file
 from worker.maintenance import forget_slack_document, sync_document_scope
 from worker.reconciling import reconcile_index
 from worker.reindexing import reindex_documents
+from worker.sweeping import sweep_stale_questions
 
 Job = Callable[[WorkerContext, Mapping[str, Any]], object]
 
@@ -46,6 +47,7 @@ JOBS: dict[str, Job] = {
     names.SYNC_DOCUMENT_SCOPE: lambda ctx, kw: sync_document_scope(ctx, kw["document_id"]),
     names.REINDEX: _reindex,
     names.RECONCILE: lambda ctx, kw: reconcile_index(ctx),
+    names.SWEEP_QUESTIONS: lambda ctx, kw: sweep_stale_questions(ctx),
 }
 
 

@@ -63,8 +63,8 @@ def worker_argv(
         f"--loglevel={loglevel}",
         "--hostname=ragtime@%h",
     ]
-    if names.MAINTENANCE_QUEUE in queues and settings.reconcile_interval_seconds:
-        # The maintenance worker also sends the periodic reconcile (Celery beat in-process).
+    if names.MAINTENANCE_QUEUE in queues:
+        # The maintenance worker also sends the periodic jobs (Celery beat in-process).
         schedule = settings.data_dir / "beat-schedule"
         schedule.parent.mkdir(parents=True, exist_ok=True)
         argv += ["--beat", f"--schedule={schedule}"]

@@ -136,6 +136,12 @@ def reconcile(self: Task) -> None:
     _run(self)
 
 
+@ragtime_task(names.SWEEP_QUESTIONS)
+def sweep_questions(self: Task) -> None:
+    """See ``worker.sweeping.sweep_stale_questions``."""
+    _run(self)
+
+
 def _run(task: Task, **kwargs: Any) -> None:
     with correlated(getattr(task.request, CORRELATION_HEADER, None)), retry_boundary(task):
         JOBS[task.name](current_context(), kwargs)

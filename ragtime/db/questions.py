@@ -57,6 +57,16 @@ def mark_question(
     return _update(session, question_id, status=status, error=error)
 
 
+def stale_questions(session: Session, *, asked_before: datetime) -> list[str]:
+    """Questions still waiting for an answer that were asked before ``asked_before``."""
+    statement = (
+        select(Question.id)
+        .where(Question.status.in_(("queued", "answering")), Question.asked_at < asked_before)
+        .order_by(Question.asked_at)
+    )
+    return list(session.scalars(statement))
+
+
 def set_answer_message(
     session: Session, *, question_id: str, channel: str, ts: str
 ) -> Question | None:

@@ -191,7 +191,9 @@ def test_the_scope_matrix_holds_even_when_a_forbidden_document_ranks_first(
     exactly (best on both legs), so wherever it is forbidden it would otherwise lead."""
     for doc, scope in MATRIX.items():
         vector = E1 if doc == favoured else B_VEC
-        put(store, doc, [f"the travel budget is secret {doc}", "travel budget"], [vector] * 2, scope)
+        put(
+            store, doc, [f"the travel budget is secret {doc}", "travel budget"], [vector] * 2, scope
+        )
 
     for (team, conversation), allowed in ALLOWED.items():
         for alpha in (0.0, 0.5, 1.0):

@@ -229,6 +229,7 @@ def test_the_maintenance_worker_sends_the_periodic_reconcile(tmp_path: Path) -> 
     argv = worker_argv(settings, ["ingest", "maintenance"], 1, "prefork", "INFO")
     assert "--beat" in argv and f"--schedule={tmp_path / 'beat-schedule'}" in argv
     assert "--beat" not in worker_argv(settings, ["answer"], 1, "prefork", "INFO")
+    assert conf.beat_schedule["sweep-questions"]["task"] == names.SWEEP_QUESTIONS
+    assert conf.beat_schedule["sweep-questions"]["schedule"] == 60.0
     off = load_settings(data_dir=tmp_path, reconcile_interval_seconds=0)
-    assert configure_celery(Celery("e"), off).conf.beat_schedule == {}
-    assert "--beat" not in worker_argv(off, ["maintenance"], 1, "prefork", "INFO")
+    assert set(configure_celery(Celery("e"), off).conf.beat_schedule) == {"sweep-questions"}
