@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +48,24 @@ class Metrics:
     tokens: Any
 
 
-@cache
+_made: list[Metrics] = []
+_making = threading.Lock()
+
+
 def metrics() -> Metrics:
-    """The process's metric objects, made once (after ``prepare`` where it applies)."""
+    """The process's metric objects, made once (after ``prepare`` where it applies).
+
+    Made under a lock: the first requests of a burst arrive on many threads at once, and
+    a second registration of the same names would fail the request that tried it.
+    """
+    if not _made:
+        with _making:
+            if not _made:
+                _made.append(_make())
+    return _made[0]
+
+
+def _make() -> Metrics:
     from prometheus_client import Counter, Histogram
 
     return Metrics(

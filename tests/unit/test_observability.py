@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -213,3 +215,17 @@ def test_the_secret_filter_masks_tokens_urls_and_passwords_in_any_text() -> None
     assert scrub("token xoxb-123-456-abc and xapp-1-A0-1-ab") == "token *** and ***"
     assert scrub("reply to https://hooks.slack.com/commands/T/1/x now") == "reply to *** now"
     assert scrub("it was s3cr3t-value!") == "it was ***!"
+
+
+def test_the_first_requests_of_a_burst_all_get_the_same_metrics() -> None:
+    """32 threads ask for the metrics at once in a fresh process (a burst right after
+    start): one set is made, and no request fails registering a second."""
+    code = (
+        "import threading; from ragtime import metrics as m; b = threading.Barrier(32); got = []\n"
+        "def go():\n    b.wait(); got.append(m.metrics())\n"
+        "ts = [threading.Thread(target=go) for _ in range(32)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print(len(got), len({id(x) for x in got}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["32", "1"], done.stderr
