@@ -23,8 +23,13 @@ _QUANTITY_QUESTION = re.compile(r"\b(how (much|many|long|old)|price|cost|when|wh
 _QUANTITY_WORDS = re.compile(r"\bhow (long|old|often|far)\b|\bwhat time\b", re.I)
 _DURATION_QUESTION = re.compile(r"\bhow long\b", re.I)
 _DURATION = re.compile(
-    r"\d\s*(?:-\s*\d+\s*)?(?:business\s+)?(?:minute|hour|day|week|month|year)s?\b", re.I
+    r"(?:\d|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"a few|several)\b)\s*(?:-\s*\d+\s*)?(?:business\s+|working\s+)?"
+    r"(?:minute|hour|day|week|month|year)s?\b",
+    re.I,
 )
+# A heading ("Onboarding") shares the question's topic and says nothing about it.
+_HEADING_WORDS = 3
 MAX_SENTENCES = 3
 MAX_SOURCES = 3
 
@@ -128,6 +133,15 @@ def _same_passage(a: str, b: str) -> bool:
     return len(words_a & words_b) / shorter >= 0.7
 
 
+def _heading(sentence: str) -> bool:
+    """A few words, no full stop, no figure: "Onboarding" (not "Retainer ($260/month):")."""
+    return (
+        len(sentence.split()) <= _HEADING_WORDS
+        and not sentence.rstrip().endswith((".", "!", "?"))
+        and not _NUMBER.search(sentence)
+    )
+
+
 def _sentence_score(
     sentence: str,
     wanted: tuple[set[str], set[str]],
@@ -152,4 +166,7 @@ def _sentence_score(
         if name in present:
             bonus += 2.0 + (3.0 if sentence.startswith(name) else 0.0)
     # Prefer sentences that are about the question over long ones that mention everything.
-    return overlap + bonus - 0.01 * max(0, len(words) - 25)
+    score = overlap + bonus - 0.01 * max(0, len(words) - 25)
+    if _heading(sentence):
+        score *= 0.5
+    return score

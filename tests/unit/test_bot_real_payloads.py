@@ -235,3 +235,21 @@ def test_a_replayed_request_is_refused_and_nothing_is_recorded_twice(bot: Harnes
     retry = bot.driver.redeliver(mention)  # Slack's own retry is still answered 200, once
     bot.settle()
     assert retry.status == 200 and len(bot.questions()) == 2
+
+
+@pytest.mark.parametrize("verb", ["reindex all", "forget guide", "publish guide"])
+def test_every_admin_command_from_a_non_admin_is_refused_audited_and_changes_nothing(
+    bot: Harness, verb: str
+) -> None:
+    from ragtime.db.models import AuditEntry
+
+    reply = bot.driver.slash_command("/ragtime", verb, user=BOB)
+    bot.settle()
+
+    assert reply.status == 200
+    told = json.dumps([c.params for c in bot.standin.calls() if "response" in c.method])
+    assert "Only workspace admins" in told
+    assert bot.queue.sent == []  # nothing re-indexed, forgotten or published
+    with session_scope(bot.deps.sessions) as session:
+        denied = session.scalars(select(AuditEntry).where(AuditEntry.user_id == BOB)).all()
+    assert [(a.outcome, a.action) for a in denied] == [("denied", verb.split(maxsplit=1)[0])]

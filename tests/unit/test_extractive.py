@@ -72,3 +72,12 @@ def test_a_follow_up_is_answered_about_the_threads_subject_with_a_duration() -> 
         "And how long does it take to build?", [faq], history=history
     )
     assert answer.text.splitlines()[0].startswith("On average, landing pages can be completed")
+
+
+def test_a_heading_does_not_stand_in_for_the_sentence_under_it() -> None:
+    page = _hit("Onboarding\nOnboarding takes two weeks for every new starter.\nParking is free.")
+    answer = ExtractiveGenerator().generate("How long does onboarding take?", [page])
+    assert answer.text.splitlines()[0].startswith("Onboarding takes two weeks")
+    priced = _hit("Monthly Retainer ($260/month):\nThe retainer covers maintenance and support.")
+    answer = ExtractiveGenerator().generate("How much is the monthly retainer?", [priced])
+    assert answer.text.splitlines()[0].startswith("Monthly Retainer ($260/month)")
