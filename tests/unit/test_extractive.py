@@ -75,7 +75,10 @@ def test_a_follow_up_is_answered_about_the_threads_subject_with_a_duration() -> 
 
 
 def test_a_heading_does_not_stand_in_for_the_sentence_under_it() -> None:
-    page = _hit("Onboarding\nOnboarding takes two weeks for every new starter.\nParking is free.")
+    page = _hit(
+        "Onboarding\n\nOnboarding takes two weeks for every new starter.\n"
+        "Every starter meets their buddy on the first morning."
+    )
     answer = ExtractiveGenerator().generate("How long does onboarding take?", [page])
     assert answer.text.splitlines()[0].startswith("Onboarding takes two weeks")
     priced = _hit("Monthly Retainer ($260/month):\nThe retainer covers maintenance and support.")
