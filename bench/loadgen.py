@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import uuid
 from urllib.parse import urlencode
 
 
@@ -33,7 +34,8 @@ def body(n: int, response_url: str) -> bytes:
         "token": "x", "team_id": "T0STANDIN", "team_domain": "standin", "channel_id": "C0GENERAL",
         "channel_name": "general", "user_id": f"U0LOAD{n % 50}", "user_name": "load",
         "command": "/ask", "text": f"How much does a landing page cost? ({n})",
-        "response_url": response_url, "trigger_id": f"t{n}", "api_app_id": "A0STANDIN",
+        "response_url": response_url, "trigger_id": f"t{n}.{uuid.uuid4().hex}",
+        "api_app_id": "A0STANDIN",
     }).encode()  # fmt: skip
 
 

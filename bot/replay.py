@@ -2,23 +2,32 @@
 
 Slack's signature covers the timestamp and the body, and Bolt refuses anything older
 than five minutes; within those five minutes a captured request could be sent again
-(a second /ask, a second click). Each signature is claimed once, in the table that
-already claims event ids (so every bot process and every Lambda container sees it).
-Slack's own retries of an event carry ``X-Slack-Retry-Num`` and are left to the event
-id check, which answers them 200 without doing the work twice.
+(a second /ask, a second click). Each signature is claimed once, before the ack, in a
+store every bot process shares and that answers in well under a millisecond:
 
-If the database can't be reached the request goes through (logged), and for the next
-half minute the check is not tried at all: an outage must not make every request wait
-for a connection before Slack gets its answer; the listeners tell the person.
+- Redis when it is configured (``SET NX EX``, gone after the five minutes);
+- on the laptop size (SQLite), a small SQLite file of its own beside the database, so
+  the claim never waits behind the bot's and the worker's writes to the main one;
+- otherwise (PostgreSQL without Redis: the Lambda size) the table that already claims
+  event ids.
+
+Slack's own retries of an event carry ``X-Slack-Retry-Num`` and are left to the event
+id check, which answers them 200 without doing the work twice. If the store can't be
+reached the request goes through (logged), and for the next half minute the check is
+not tried at all: an outage must not make acks wait; the listeners tell the person.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
 
@@ -28,8 +37,71 @@ from ragtime.db.audit import claim_event
 log = logging.getLogger(__name__)
 
 REPLAYED = "This request was already received."
-# After a database error, requests go unchecked this long before the next try.
+# After a store error, requests go unchecked this long before the next try.
 SKIP_AFTER_ERROR_SECONDS = 30.0
+# Bolt refuses timestamps older than five minutes; a claim must outlive that.
+REMEMBER_SECONDS = 600
+
+
+class SeenSignatures(ABC):
+    @abstractmethod
+    def claim(self, key: str) -> bool:
+        """True the first time ``key`` is claimed, False every time after (for a while)."""
+
+
+class RedisSeen(SeenSignatures):
+    def __init__(self, redis: Any) -> None:
+        self._redis = redis
+
+    def claim(self, key: str) -> bool:
+        return bool(self._redis.set(f"ragtime:seen:{key}", 1, nx=True, ex=REMEMBER_SECONDS))
+
+
+class SqliteSeen(SeenSignatures):
+    """One small file shared by the laptop's bot processes (WAL: readers never wait)."""
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path, self._clock = path, clock
+        self._local = threading.local()
+        with self._connection() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL)")
+
+    def _connection(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self._path, timeout=2.0, isolation_level=None)
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            self._local.db = db
+        return db
+
+    def claim(self, key: str) -> bool:
+        db, now = self._connection(), self._clock()
+        claimed = db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, now)).rowcount == 1
+        if claimed and hash(key) % 500 == 0:  # now and then, forget what Bolt would refuse
+            db.execute("DELETE FROM seen WHERE at < ?", (now - REMEMBER_SECONDS,))
+        return claimed
+
+
+class DatabaseSeen(SeenSignatures):
+    def __init__(self, deps: BotDeps) -> None:
+        self._deps = deps
+
+    def claim(self, key: str) -> bool:
+        with self._deps.session() as session:
+            return claim_event(session, event_id=key)
+
+
+def seen_signatures(deps: BotDeps) -> SeenSignatures:
+    settings = deps.settings
+    if settings.redis_url:
+        import redis
+
+        return RedisSeen(redis.Redis.from_url(settings.redis_url, socket_timeout=1))
+    if settings.resolved_database_url.startswith("sqlite"):
+        return SqliteSeen(settings.data_dir / "seen-requests.db")
+    return DatabaseSeen(deps)
 
 
 def _header(req: BoltRequest, name: str) -> str:
@@ -38,15 +110,14 @@ def _header(req: BoltRequest, name: str) -> str:
 
 
 def refuse_replays(
-    deps: BotDeps,
+    deps: BotDeps, seen: SeenSignatures | None = None
 ) -> Callable[[BoltRequest, BoltResponse, Callable[[], None]], BoltResponse]:
     """Bolt global middleware (after the signature check): one delivery per signature."""
-
-    seen = _Signatures(deps)
+    guard = _Guard(seen or seen_signatures(deps))
 
     def middleware(req: BoltRequest, resp: BoltResponse, next: Callable[[], None]) -> BoltResponse:
         signature = _header(req, "x-slack-signature")
-        if signature and not _header(req, "x-slack-retry-num") and not seen.first(signature):
+        if signature and not _header(req, "x-slack-retry-num") and not guard.first(signature):
             log.warning("slack request refused: a replay of a request already received")
             return BoltResponse(status=401, body=REPLAYED)
         next()
@@ -55,9 +126,9 @@ def refuse_replays(
     return middleware
 
 
-class _Signatures:
-    def __init__(self, deps: BotDeps, clock: Callable[[], float] = time.monotonic) -> None:
-        self._deps, self._clock = deps, clock
+class _Guard:
+    def __init__(self, seen: SeenSignatures, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seen, self._clock = seen, clock
         self._lock = threading.Lock()
         self._unchecked_until = 0.0
 
@@ -67,9 +138,8 @@ class _Signatures:
             return True
         key = "sig:" + hashlib.sha256(signature.encode()).hexdigest()[:56]
         try:
-            with self._deps.session() as session:
-                return claim_event(session, event_id=key)
-        except Exception as exc:  # the database is down: let the listeners say so
+            return self._seen.claim(key)
+        except Exception as exc:  # the store is down: let the listeners say so
             with self._lock:
                 self._unchecked_until = self._clock() + SKIP_AFTER_ERROR_SECONDS
             log.warning(
