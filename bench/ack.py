@@ -87,11 +87,12 @@ def import_time() -> float:
     return min(runs)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=400)
-    args = parser.parse_args()
-    data = scratch_dir("ack")
+def bench_stack(
+    name: str, extra: dict[str, str] | None = None
+) -> tuple[Path, str, subprocess.Popen[str], str, dict[str, str]]:
+    """A scratch folder, a signing secret, the Slack stand-in (started) and the
+    environment a bot and workers share: SQLite, the filesystem broker, no rate limit."""
+    data = scratch_dir(name)
     secret = secrets.token_hex(16)
     standin = subprocess.Popen([PYTHON, "-c", STANDIN], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     standin_url = standin.stdout.readline().strip() if standin.stdout else ""
@@ -102,8 +103,16 @@ def main() -> None:
         "RAGTIME_SLACK_API_URL": f"{standin_url}/api/", "RAGTIME_DATA_DIR": str(data),
         "DATABASE_URL": database, "RAGTIME_RATE_LIMIT_USER_PER_HOUR": "1000000000",
         "RAGTIME_RATE_LIMIT_WORKSPACE_PER_HOUR": "1000000000",
-    }  # fmt: skip
+    } | (extra or {})  # fmt: skip
     env.pop("REDIS_URL", None)
+    return data, secret, standin, standin_url, env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=400)
+    args = parser.parse_args()
+    data, secret, standin, standin_url, env = bench_stack("ack")
     bare_port, bot_port = free_port(), free_port()
     bare = start([str(Path(PYTHON).parent / "gunicorn"), "-w", "2", "--threads", "16", "-k", "gthread",
                   "-b", f"127.0.0.1:{bare_port}", "bench.bare_bolt:create_wsgi_app()"],

@@ -13,19 +13,14 @@ worker processes. Figures only: nothing here fails on time.
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
-import subprocess
 import threading
 import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
 
-from bench.ack import PYTHON, STANDIN, load, pct, rss_mb, start, wait_listening
-from bench.common import ROOT, scratch_dir
+from bench.ack import PYTHON, bench_stack, load, pct, rss_mb, start, wait_listening
 from bot.local_stack import free_port, stop_process
-from ragtime.db.migrate import upgrade
 from ragtime.db.models import Answer, Question
 
 
@@ -55,21 +50,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=50)
     args = parser.parse_args()
-    data = scratch_dir("burst")
-    secret = secrets.token_hex(16)
-    standin = subprocess.Popen([PYTHON, "-c", STANDIN], stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    standin_url = standin.stdout.readline().strip() if standin.stdout else ""
+    # The burst waits in the queue longer than the default two minutes.
+    data, secret, standin, standin_url, env = bench_stack(
+        "burst", {"RAGTIME_ANSWER_EXPIRY_SECONDS": "3600"}
+    )
     database = f"sqlite:///{data / 'ragtime.db'}"
-    upgrade(database)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAGTIME_")} | {
-        "SLACK_BOT_TOKEN": "xoxb-standin-token", "SLACK_SIGNING_SECRET": secret,
-        "RAGTIME_SLACK_API_URL": f"{standin_url}/api/", "RAGTIME_DATA_DIR": str(data),
-        "DATABASE_URL": database, "RAGTIME_RATE_LIMIT_USER_PER_HOUR": "1000000000",
-        "RAGTIME_RATE_LIMIT_WORKSPACE_PER_HOUR": "1000000000",
-        # The burst waits in the queue longer than the default two minutes.
-        "RAGTIME_ANSWER_EXPIRY_SECONDS": "3600",
-    }  # fmt: skip
-    env.pop("REDIS_URL", None)
     bot_port = free_port()
     bot = start([PYTHON, "-m", "ragtime", "bot", "--host", "127.0.0.1", "--workers", "2",
                  "--threads", "16"], env | {"RAGTIME_BOT_PORT": str(bot_port)}, data / "bot.log")  # fmt: skip

@@ -20,6 +20,7 @@ not tried at all: an outage must not make acks wait; the listeners tell the pers
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import sqlite3
 import threading
@@ -41,6 +42,8 @@ REPLAYED = "This request was already received."
 SKIP_AFTER_ERROR_SECONDS = 30.0
 # Bolt refuses timestamps older than five minutes; a claim must outlive that.
 REMEMBER_SECONDS = 600
+# The laptop's file forgets expired claims once every this many new ones.
+PURGE_EVERY = 500
 
 
 class SeenSignatures(ABC):
@@ -64,6 +67,7 @@ class SqliteSeen(SeenSignatures):
         path.parent.mkdir(parents=True, exist_ok=True)
         self._path, self._clock = path, clock
         self._local = threading.local()
+        self._claims = itertools.count(1)
         with self._connection() as db:
             db.execute("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL)")
 
@@ -79,7 +83,7 @@ class SqliteSeen(SeenSignatures):
     def claim(self, key: str) -> bool:
         db, now = self._connection(), self._clock()
         claimed = db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, now)).rowcount == 1
-        if claimed and hash(key) % 500 == 0:  # now and then, forget what Bolt would refuse
+        if claimed and next(self._claims) % PURGE_EVERY == 0:  # forget what Bolt would refuse
             db.execute("DELETE FROM seen WHERE at < ?", (now - REMEMBER_SECONDS,))
         return claimed
 

@@ -257,3 +257,22 @@ def test_a_question_about_something_no_passage_names_never_reaches_the_model(
         assert len(bedrock.requests) == 1 and found.generator == "bedrock"
     finally:
         services.close()
+
+
+def test_instructions_inside_a_document_stay_a_numbered_passage(bedrock: BedrockStandIn) -> None:
+    """Text in a PDF telling the bot what to do is data: it goes to the model only as a
+    quoted passage after the rules, never into the system prompt, and a reply that
+    obeys it without citing anything is withheld like any uncited reply."""
+    from tests.hostile import INJECTION
+
+    poisoned = [hit("kiln", f"Kiln safety. {INJECTION}", 4), *HITS]
+    bedrock.reply("APPROVED")
+
+    answer = generator().generate("How much is a landing page?", poisoned)
+
+    [call] = bedrock.calls("Converse")
+    assert call.body["system"] == [{"text": SYSTEM_PROMPT}]
+    text = call.body["messages"][0]["content"][0]["text"]
+    assert f"[1] kiln.pdf, p. 4\nKiln safety. {INJECTION}" in text
+    assert text.endswith("Question: How much is a landing page?")
+    assert "APPROVED" not in answer.text and not answer.citations

@@ -392,3 +392,29 @@ def test_a_crash_between_sending_a_private_answer_and_recording_it_never_sends_i
 
     assert len(fake_slack.calls_to("chat.postEphemeral")) == 1
     ctx.close()
+
+
+def test_a_vector_store_that_fails_ends_in_its_sentence_and_a_failed_question(
+    ctx: WorkerContext, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ragtime.errors import ServiceUnavailableError
+    from taskqueue import names as task_names
+    from worker.jobs import retryable
+
+    down = (
+        "Weaviate at http://weaviate:8080 is unreachable (ConnectionRefused); check that it runs."
+    )
+
+    def unreachable(**_: object) -> list[object]:
+        raise ServiceUnavailableError(down)
+
+    monkeypatch.setattr(ctx.services.store, "search", unreachable)
+    question_id = ask(ctx)
+    with pytest.raises(ServiceUnavailableError) as failed:
+        answer_slack_question(ctx, question_id)
+    # A person is waiting: the answer task is not retried; the task's failure hook runs.
+    assert retryable(task_names.ANSWER_QUESTION, failed.value) is None
+    give_up_answer(ctx, {"question_id": question_id}, failed.value)
+
+    assert status(ctx, question_id) == "failed"
+    assert fake_slack.calls_to("chat.update")[-1].params["text"] == down
