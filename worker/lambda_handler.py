@@ -81,15 +81,32 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     ``{"ragtime": "db upgrade"}`` (a one-off invocation after a deploy) migrates the
     database instead: the function can reach it, a laptop may not.
+    ``{"ragtime": "job", "job": <name>}`` (EventBridge Scheduler, see the template) runs a
+    periodic job: the minute's sweep of lost questions, the hourly reconcile.
     """
     if event.get("ragtime") == "db upgrade":
         return _migrate()
+    if event.get("ragtime") == "job":
+        return _scheduled(str(event.get("job")))
     ctx = _context()
     failures = []
     for record in event.get("Records", []):
         if not run_record(ctx, record, context):
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
+
+
+SCHEDULED_JOBS = frozenset({names.SWEEP_QUESTIONS, names.RECONCILE})
+
+
+def _scheduled(job: str) -> dict[str, Any]:
+    if job not in SCHEDULED_JOBS:
+        log.error("refused scheduled job %r: not one of %s", job, sorted(SCHEDULED_JOBS))
+        return {"ran": None}
+    from worker.jobs import JOBS
+
+    JOBS[job](_context(), {})
+    return {"ran": job}
 
 
 def run_record(ctx: WorkerContext, record: dict[str, Any], context: Any) -> bool:

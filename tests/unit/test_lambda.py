@@ -294,3 +294,28 @@ def test_a_one_off_invocation_migrates_the_database(serverless: Serverless, tmp_
     assert worker.lambda_handler.handler({"ragtime": "db upgrade"}, Context()) == {
         "migrated_to": schema_state(serverless.database_url).head
     }
+
+
+def test_the_scheduled_sweep_fails_a_question_whose_message_was_lost(
+    serverless: Serverless, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    import worker.sweeping
+    from ragtime.db.types import utcnow
+
+    body = ask_body("What is the travel budget?")
+    bot.lambda_handler.handler(http_v2(body, signed_headers(body)), Context())
+    assert len(serverless.waiting()) == 1  # received, never deleted: say the message is lost
+    later = utcnow() + timedelta(hours=1)
+    monkeypatch.setattr(worker.sweeping, "utcnow", lambda: later)
+
+    done = worker.lambda_handler.handler(
+        {"ragtime": "job", "job": "ragtime.sweep_questions"}, Context()
+    )
+
+    assert done == {"ran": "ragtime.sweep_questions"}
+    [update] = serverless.standin.calls("chat.update")
+    assert "lost while the queue restarted" in json.dumps(update.params)
+    refused = worker.lambda_handler.handler({"ragtime": "job", "job": "ragtime.reindex"}, Context())
+    assert refused == {"ran": None}  # only the periodic jobs run this way
