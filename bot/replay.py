@@ -133,8 +133,7 @@ def refuse_replays(
 class _Guard:
     def __init__(self, seen: SeenSignatures, clock: Callable[[], float] = time.monotonic) -> None:
         self._seen, self._clock = seen, clock
-        self._lock = threading.Lock()
-        self._unchecked_until = 0.0
+        self._unchecked_until = 0.0  # one float: threads may race to set it, harmlessly
 
     def first(self, signature: str) -> bool:
         """False only for a signature already claimed; True when it can't be known."""
@@ -144,8 +143,7 @@ class _Guard:
         try:
             return self._seen.claim(key)
         except Exception as exc:  # the store is down: let the listeners say so
-            with self._lock:
-                self._unchecked_until = self._clock() + SKIP_AFTER_ERROR_SECONDS
+            self._unchecked_until = self._clock() + SKIP_AFTER_ERROR_SECONDS
             log.warning(
                 "replay check skipped for %.0f s: %s", SKIP_AFTER_ERROR_SECONDS, type(exc).__name__
             )

@@ -9,7 +9,7 @@ taken, so a worker killed in the middle of a task (SIGKILL, the OOM killer, a la
 losing power) loses it although Celery acknowledges only after the task (``acks_late``).
 
 Here a message is written under a name no queue matches and renamed into place, and
-taken by a rename into the "taken" folder beside the queue under a name that carries
+taken by a rename into the processed folder beside the queue under a name that carries
 the taking process (its pid and start time): both renames are atomic, so one worker
 wins each message. The file is deleted when Celery acknowledges the message; a
 rejected or restored message is put back. Every worker, at start and every few
@@ -54,11 +54,11 @@ def process_start(pid: int) -> str | None:
         if Path("/proc/self/stat").exists():
             return None  # Linux, and the process is gone
         try:
-            os.kill(pid, 0)
+            os.kill(pid, 0)  # PermissionError: alive, and someone else's
         except ProcessLookupError:
             return None
         except PermissionError:
-            return "alive"
+            pass
         return "alive"
     # The command name (field 2) is in parentheses and may hold spaces.
     return stat.rpartition(")")[2].split()[19]

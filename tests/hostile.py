@@ -51,42 +51,43 @@ def _page(contents: int = 4, parent: int = 2) -> bytes:
     )
 
 
-def page_tree_loop() -> bytes:
-    """/Pages lists itself among its kids: a walk of the tree never ends."""
+def _one_page(
+    contents: bytes, *, catalog: bytes = b"", kids: bytes = b"5 0 R", extra: tuple[bytes, ...] = ()
+) -> bytes:
+    """Catalog (1), page tree (2), font (3), ``contents`` (4), the page (5), then ``extra``."""
+    count = kids.count(b" R")
     return raw_pdf(
         [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [2 0 R 5 0 R] /Count 2 >>",
+            b"<< /Type /Catalog /Pages 2 0 R %s>>" % catalog,
+            b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
             FONT,
-            _stream(_text_ops(["A page inside a loop"])),
+            contents,
             _page(),
+            *extra,
         ]
     )
+
+
+def page_tree_loop() -> bytes:
+    """/Pages lists itself among its kids: a walk of the tree never ends."""
+    return _one_page(_stream(_text_ops(["A page inside a loop"])), kids=b"2 0 R 5 0 R")
 
 
 def endless_content_stream() -> bytes:
     """A content stream that claims far more bytes than the file has and never ends."""
     body = _text_ops(["The stream starts normally"]) + b" (and goes on) Tj" * 2000
-    return raw_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
-            FONT,
-            b"<< /Length 999999999 >>\nstream\n" + body,  # no endstream, no endobj
-            _page(),
-        ]
-    )[: -len(b"\nendobj\n") - 200]
+    # No endstream, no endobj: the file is cut inside the stream.
+    pdf = _one_page(b"<< /Length 999999999 >>\nstream\n" + body)
+    return pdf[: -len(b"\nendobj\n") - 200]
 
 
 def circular_xref() -> bytes:
     """Two cross-reference sections whose /Prev point at each other (GHSA-2rw7-x74f-jg35)."""
     good = bytearray(GOOD)
     first = good.rindex(b"xref\n")
-    trailer_at = good.rindex(b"trailer\n")
     # A second xref section after the file, pointing back at the first, which points here.
     second = len(good)
     section = b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 10 /Root 1 0 R /Prev %d >>\n"
-    good[trailer_at : trailer_at + 8] = b"trailer\n"
     head = bytes(good[: good.rindex(b"startxref")])
     head = head.replace(b"/Root 1 0 R >>", b"/Root 1 0 R /Prev %d >>" % second, 1)
     return head + section % first + b"startxref\n%d\n%%%%EOF\n" % second
@@ -104,16 +105,13 @@ def inline_image_without_end() -> bytes:
 
 def outline_loop() -> bytes:
     """An outline item that is its own next sibling (CVE-2026-24688): unread, harmless."""
-    return raw_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R /Outlines 6 0 R >>",
-            b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
-            FONT,
-            _stream(_text_ops(["Outlines are bookmarks, not text"])),
-            _page(),
+    return _one_page(
+        _stream(_text_ops(["Outlines are bookmarks, not text"])),
+        catalog=b"/Outlines 6 0 R ",
+        extra=(
             b"<< /Type /Outlines /First 7 0 R /Last 7 0 R /Count 1 >>",
             b"<< /Title (Loop) /Parent 6 0 R /Next 7 0 R /Prev 7 0 R >>",
-        ]
+        ),
     )
 
 

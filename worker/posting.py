@@ -13,8 +13,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,18 +92,18 @@ def post_answer(
     """Put the finished answer where the person is looking, exactly once."""
     message = message_for(question, posting)
     if reply_url:
-        with _once(ctx, question) as first:
-            if first:
-                send_to_response_url(reply_url, message)
+        _send_once(ctx, question, lambda: send_to_response_url(reply_url, message))
     elif ctx.settings.answer_visibility == "private":
-        with _once(ctx, question) as first:
-            if first:
-                ctx.slack.chat_postEphemeral(
-                    channel=question.conversation_id,
-                    user=question.user_id,
-                    thread_ts=question.thread_ts,
-                    **message,
-                )
+        _send_once(
+            ctx,
+            question,
+            lambda: ctx.slack.chat_postEphemeral(
+                channel=question.conversation_id,
+                user=question.user_id,
+                thread_ts=question.thread_ts,
+                **message,
+            ),
+        )
         clear_status(ctx, question)
     elif isinstance(live, ThreadStream) and live.finish(
         stop_blocks=_stop_blocks(posting), replace=not posting.found, **message
@@ -125,8 +124,7 @@ def post_answer(
             )
 
 
-@contextmanager
-def _once(ctx: WorkerContext, question: Question) -> Iterator[bool]:
+def _send_once(ctx: WorkerContext, question: Question, send: Callable[[], object]) -> None:
     """A private answer can't be edited or taken back, so it is sent at most once.
 
     The claim is taken before sending. Slack answering with an error (a 429, a 500)
@@ -139,12 +137,12 @@ def _once(ctx: WorkerContext, question: Question) -> Iterator[bool]:
         first = claim_event(session, event_id=key)
     if not first:
         log.info("private answer already sent question=%s", question.id)
+        return
     try:
-        yield first
+        send()
     except (SlackApiError, TransientError):
-        if first:
-            with session_scope(ctx.sessions) as session:
-                release_event(session, event_id=key)
+        with session_scope(ctx.sessions) as session:
+            release_event(session, event_id=key)
         raise
 
 

@@ -99,7 +99,9 @@ def on_mention(deps: BotDeps, client: WebClient, where: Where, event: dict[str, 
 
 
 def _may_concern_us(where: Where, event: dict[str, Any]) -> bool:
-    """Whether ``on_message`` could act on this, judged without the database."""
+    """Whether ``on_message`` could act on this, judged without the database: never a
+    bot's; a file share; a person writing (not an edit, deletion or join) in a DM, or in
+    a thread without mentioning the bot (``on_mention`` answers those)."""
     if from_a_bot(event):
         return False
     if event.get("subtype") == "file_share":
@@ -112,22 +114,16 @@ def _may_concern_us(where: Where, event: dict[str, Any]) -> bool:
 
 
 def on_message(deps: BotDeps, client: WebClient, where: Where, event: dict[str, Any]) -> None:
-    if from_a_bot(event):
-        return
+    """Runs only for what ``_may_concern_us`` lets through (the listener checks first)."""
     if event.get("subtype") == "file_share":
         for file in event.get("files", []):
             accept_shared_file(
                 deps, client, team_id=where.team_id, channel_id=event["channel"],
                 user_id=event.get("user", ""), file=file, message_ts=event.get("ts"),
             )  # fmt: skip
-        return
-    if event.get("subtype") not in _WRITTEN:
-        return  # edits, deletions, joins...
-    if event.get("channel_type") == "im":
+    elif event.get("channel_type") == "im":
         _ask(deps, client, where, event, "dm")  # Slack sends no app_mention in DMs
-    elif _mentions(where, event):
-        return  # on_mention answers it
-    elif event.get("thread_ts") and _in_answer_thread(deps, where, event):
+    elif _in_answer_thread(deps, where, event):
         _ask(deps, client, where, event, "thread_followup")
 
 

@@ -110,33 +110,35 @@ class SignedSender:
         if options.get("retry_num"):
             headers["X-Slack-Retry-Num"] = str(options["retry_num"])
             headers["X-Slack-Retry-Reason"] = options.get("retry_reason", "http_timeout")
-        started = time.perf_counter()
-        status, body = self._exchange(payload, headers)
-        delivery = Delivery(
-            status,
-            body,
-            time.perf_counter() - started,
-            kind,
-            event_id,
-            payload,
-            content_type,
-            headers,
-        )
-        self.sent.append(delivery)
+        delivery = self._deliver(payload, content_type, kind, event_id, headers)
         params = {"event_id": event_id, "retry_num": options.get("retry_num", 0)}
+        status = delivery.status
         self.ws.record(kind, params, status, None if status == 200 else f"HTTP {status}", sent=True)
         return delivery
 
     def replay(self, delivery: Delivery) -> Delivery:
         """Send a request again byte for byte, headers and signature included."""
-        started = time.perf_counter()
-        status, body = self._exchange(delivery.payload, dict(delivery.headers))
-        again = Delivery(
-            status, body, time.perf_counter() - started, delivery.kind, delivery.event_id,
-            delivery.payload, delivery.content_type, delivery.headers,
+        return self._deliver(
+            delivery.payload, delivery.content_type, delivery.kind, delivery.event_id,
+            dict(delivery.headers),
         )  # fmt: skip
-        self.sent.append(again)
-        return again
+
+    def _deliver(
+        self,
+        payload: bytes,
+        content_type: str,
+        kind: str,
+        event_id: str | None,
+        headers: dict[str, str],
+    ) -> Delivery:
+        started = time.perf_counter()
+        status, body = self._exchange(payload, headers)
+        delivery = Delivery(
+            status, body, time.perf_counter() - started, kind, event_id, payload, content_type,
+            headers,
+        )  # fmt: skip
+        self.sent.append(delivery)
+        return delivery
 
     def post_event(self, event: JSON, options: SendOptions) -> Delivery:
         """Deliver one Events API event in its `event_callback` envelope."""

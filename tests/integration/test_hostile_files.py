@@ -8,16 +8,21 @@ still answers, with the instructions hidden in one file changing nothing.
 
 from __future__ import annotations
 
-import time
-
 from celery import Celery
 
 from ragtime.db import session_scope
 from ragtime.db.documents import get_document
-from ragtime.db.questions import record_question, set_answer_message
 from taskqueue.enqueue import Enqueuer
 from tests.hostile import INJECTION, corpus
-from tests.integration.test_worker_celery import GUIDE, _question_status, _start, _stop
+from tests.integration.test_worker_celery import (
+    GUIDE,
+    _ask,
+    _document_status,
+    _question_status,
+    _start,
+    _stop,
+    _wait_until,
+)
 from tests.unit.test_worker_fake_slack import (
     FakeSlack,
     shared_document,
@@ -43,7 +48,7 @@ def test_every_hostile_file_fails_alone_and_the_worker_keeps_answering(
             slack.add_file("F0", GUIDE, name="guide.pdf")
             good = shared_document(ctx, file_id="F0", title="guide.pdf", message_ts="1.0")
             enqueuer.ingest(good)
-            _wait_until(lambda: _status(ctx, good) in TERMINAL, log)
+            _wait_until(lambda: _document_status(ctx, good) in TERMINAL, log)
 
             ids = {}
             for number, bad in enumerate(files, start=1):
@@ -52,14 +57,16 @@ def test_every_hostile_file_fails_alone_and_the_worker_keeps_answering(
                     ctx, file_id=f"F{number}", title=bad.name, message_ts=f"2.{number}"
                 )
                 enqueuer.ingest(ids[bad.name])
-            _wait_until(lambda: all(_status(ctx, d) in TERMINAL for d in ids.values()), log)
+            _wait_until(
+                lambda: all(_document_status(ctx, d) in TERMINAL for d in ids.values()), log
+            )
             # The status is recorded first, then the thread is told.
             _wait_until(lambda: len(_replies_by_thread(slack)) > len(files), log)
 
             assert worker.poll() is None, "the worker died"
             threads = _replies_by_thread(slack)
             for number, bad in enumerate(files, start=1):
-                status, error = _status(ctx, ids[bad.name]), _error(ctx, ids[bad.name])
+                status, error = _document_status(ctx, ids[bad.name]), _error(ctx, ids[bad.name])
                 assert status == bad.outcome, f"{bad.name}: {status} ({error})"
                 [reply] = threads[f"2.{number}"]
                 if bad.outcome == "failed":
@@ -74,27 +81,12 @@ def test_every_hostile_file_fails_alone_and_the_worker_keeps_answering(
 
             # The good document still answers, in its own words, with the worker that read
             # all of the above; the hidden instructions ask for APPROVED and get nothing.
-            answer = _ask(ctx, enqueuer, slack, "How long does an e-commerce website take?")
+            answer = _answer(ctx, enqueuer, slack, "How long does an e-commerce website take?")
             assert "7-10 weeks" in answer and "APPROVED" not in answer
             assert INJECTION[:30] not in answer
         finally:
             _stop(worker, log)
             ctx.close()
-
-
-def _wait_until(done: object, log: object, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if done():  # type: ignore[operator]
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not finished; the worker's log:\n{log.read_text()[-3000:]}")  # type: ignore[attr-defined]
-
-
-def _status(ctx: object, document_id: str) -> str:
-    with session_scope(ctx.sessions) as session:  # type: ignore[attr-defined]
-        document = get_document(session, document_id=document_id)
-        return document.status if document else "missing"
 
 
 def _error(ctx: object, document_id: str) -> str | None:
@@ -110,15 +102,10 @@ def _replies_by_thread(slack: FakeSlack) -> dict[str, list[str]]:
     return threads
 
 
-def _ask(ctx: object, enqueuer: Enqueuer, slack: FakeSlack, text: str) -> str:
-    with session_scope(ctx.sessions) as session:  # type: ignore[attr-defined]
-        question = record_question(
-            session, team_id="T1", conversation_id="C1", user_id="U2", text=text,
-            asked_via="mention",
-        )  # fmt: skip
-        set_answer_message(session, question_id=question.id, channel="C1", ts="9.1")
+def _answer(ctx: object, enqueuer: Enqueuer, slack: FakeSlack, text: str) -> str:
+    question_id = _ask(ctx, text, "9.1")  # type: ignore[arg-type]
     before = len(slack.calls_to("chat.update"))
-    enqueuer.answer(question.id)
+    enqueuer.answer(question_id)
     updates = slack.wait_for("chat.update", count=before + 1, timeout=60)
-    _wait_until(lambda: _question_status(ctx, question.id) == "answered", "")  # type: ignore[arg-type]
+    _wait_until(lambda: _question_status(ctx, question_id) == "answered")  # type: ignore[arg-type]
     return str(updates[-1].params["text"])

@@ -11,7 +11,6 @@ Questions sent after the restart are answered by a real worker.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,11 +21,17 @@ import pytest
 import redis
 from celery import Celery
 
-from ragtime.db import session_scope
-from ragtime.db.questions import get_question
+from bot.local_stack import free_port
 from ragtime.db.types import utcnow
 from taskqueue.enqueue import Enqueuer
-from tests.integration.test_worker_celery import GUIDE, _ask, _start, _stop
+from tests.integration.test_worker_celery import (
+    GUIDE,
+    _ask,
+    _question_status,
+    _start,
+    _stop,
+    _wait_until,
+)
 from tests.unit.test_worker_fake_slack import (
     FakeSlack,
     shared_document,
@@ -39,15 +44,9 @@ from worker.sweeping import STILL_ALIVE_FOR, sweep_stale_questions
 QUESTION = "How long does an e-commerce website take?"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class OwnRedis:
     def __init__(self, folder: Path) -> None:
-        self.port, self.folder = _free_port(), folder
+        self.port, self.folder = free_port(), folder
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -116,16 +115,18 @@ def test_no_question_is_lost_silently_across_a_redis_restart(
                     enqueuer.answer(question_id)
                     after.append(question_id)
                 slack.wait_for("chat.update", count=3, timeout=60)
-                _wait(lambda: all(_status(ctx, q) == "answered" for q in after), log)
+                _wait_until(lambda: all(_question_status(ctx, q) == "answered" for q in after), log)
             finally:
                 _stop(worker, log)
 
-            assert [_status(ctx, q) for q in held] == ["queued"] * 5  # lost, so far silently
+            assert [_question_status(ctx, q) for q in held] == [
+                "queued"
+            ] * 5  # lost, so far silently
             later = utcnow() + timedelta(seconds=settings.answer_expiry_seconds) + STILL_ALIVE_FOR
             swept = sweep_stale_questions(ctx, now=later + timedelta(seconds=1))
 
             assert set(held) <= set(swept) and not set(after) & set(swept)
-            assert all(_status(ctx, q) == "failed" for q in held)
+            assert all(_question_status(ctx, q) == "failed" for q in held)
             told = [c.params["text"] for c in slack.calls_to("chat.update")]
             assert (
                 sum("lost while the queue restarted" in t and "ask again" in t for t in told) >= 5
@@ -135,18 +136,3 @@ def test_no_question_is_lost_silently_across_a_redis_restart(
         print(
             f"\nheld {len(held)} (lost, then told), refused {len(refused)}, answered {len(after)}"
         )
-
-
-def _status(ctx: object, question_id: str) -> str:
-    with session_scope(ctx.sessions) as session:  # type: ignore[attr-defined]
-        question = get_question(session, question_id=question_id)
-        return question.status if question else "missing"
-
-
-def _wait(done: object, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if done():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"not answered; the worker's log:\n{log.read_text()[-3000:]}")

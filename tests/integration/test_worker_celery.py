@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +121,17 @@ def _document_status(ctx: WorkerContext, document_id: str) -> str:
     with session_scope(ctx.sessions) as session:
         document = get_document(session, document_id=document_id)
         return document.status if document else "missing"
+
+
+def _wait_until(done: Callable[[], bool], log: Path | None = None, timeout: float = 60) -> None:
+    """Poll ``done`` until it holds; on timeout fail with the worker's log's tail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if done():
+            return
+        time.sleep(0.05)
+    tail = log.read_text()[-3000:] if log is not None else "(no log)"
+    raise AssertionError(f"not done after {timeout:.0f} s; the worker's log:\n{tail}")
 
 
 def _question_status(ctx: WorkerContext, question_id: str) -> str:
